@@ -1,0 +1,269 @@
+import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
+import OpenAI from 'openai';
+import type { Logger } from 'pino';
+import type { UserFromGetMe } from 'grammy/types';
+import { createBot, ALLOWED_UPDATES } from './bot/create-bot.ts';
+import type { BotContext } from './bot/context.ts';
+import { createGroupsFeature } from './bot/features/groups.ts';
+import { createResidentFeature } from './bot/features/resident.ts';
+import { createStaffFeature } from './bot/features/staff.ts';
+import { createTelegramTransport } from './bot/telegram-transport.ts';
+import { startWebhookServer, type WebhookServer } from './bot/webhook-server.ts';
+import { createLlmClassifier } from './classify/llm-classifier.ts';
+import { createOfflineClassifier } from './classify/offline/offline-classifier.ts';
+import { loadExamples } from './classify/offline/examples.ts';
+import { createReportClassifier, type ReportClassifier } from './classify/report-classifier.ts';
+import type { Config } from './config.ts';
+import { openDatabase, type Db } from './db/database.ts';
+import { loadCatalogue, type Catalogue } from './domain/categories.ts';
+import { createTranslator, type Translator } from './i18n/i18n.ts';
+import { createForgetting } from './intake/forget.ts';
+import { createInbox, type Inbox } from './intake/inbox.ts';
+import { createIntake, type Intake } from './intake/intake.ts';
+import { createReportStore, type ReportStore } from './intake/report-store.ts';
+import { createOutbox, type Outbox } from './outbox/outbox.ts';
+import { createSender, type Sender } from './outbox/sender.ts';
+import { createReportPipeline, type ReportPipeline } from './pipeline/report-pipeline.ts';
+import { createGrouping } from './problems/grouping.ts';
+import { createProblemStore, type ProblemStore } from './problems/problem-store.ts';
+import { createReplies } from './replies/replies.ts';
+import { createResidentNotices } from './replies/resident-notices.ts';
+import { createProblemDesk, type ProblemDesk } from './problems/problem-desk.ts';
+import { createStaffNotices } from './replies/staff-notices.ts';
+import { createUnitRegistry, type UnitRegistry } from './units/unit-registry.ts';
+import type { Bot } from 'grammy';
+
+export interface AppOptions {
+  config: Config;
+  /** The token the bot uses; main.ts passes BOT_TOKEN or the sandbox's own. */
+  token: string;
+  logger: Logger;
+  now?: () => number;
+  botInfo?: UserFromGetMe;
+  /** Auto-retry and throttling of Telegram calls (tests that count calls may turn it off). */
+  throttle?: boolean;
+  pollIntervalMs?: number;
+  reclassifyIntervalMs?: number;
+}
+
+/** Everything the running bot is made of, wired once. Nothing here starts until `start()`. */
+export interface App {
+  config: Config;
+  db: Db;
+  bot: Bot<BotContext>;
+  catalogue: Catalogue;
+  tr: Translator;
+  intake: Intake;
+  inbox: Inbox;
+  reports: ReportStore;
+  problems: ProblemStore;
+  units: UnitRegistry;
+  /** Staff actions on problems and residents' survey answers. */
+  desk: ProblemDesk;
+  outbox: Outbox;
+  classifier: ReportClassifier;
+  pipeline: ReportPipeline;
+  sender: Sender;
+  /** Handle updates stored but not handled before the last stop. */
+  replayInbox(): Promise<number>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Wait until every stored report is answered and the outbox is empty (tests, tools). */
+  settle(): Promise<void>;
+}
+
+export function createApp(options: AppOptions): App {
+  const { config, logger } = options;
+  const now = options.now ?? Date.now;
+  const db = openDatabase(config.databasePath);
+  const catalogue = loadCatalogue();
+  const tr = createTranslator();
+  const units = createUnitRegistry(db, now);
+
+  const offline = createOfflineClassifier({ catalogue, examples: loadExamples() });
+  const llm = config.llm
+    ? createLlmClassifier({
+        client: new OpenAI({ apiKey: config.llm.apiKey, baseURL: config.llm.baseURL, maxRetries: config.llm.maxRetries, timeout: config.llm.timeoutMs }),
+        model: config.llm.model,
+        catalogue,
+        timeoutMs: config.llm.timeoutMs,
+        maxRetries: config.llm.maxRetries,
+      })
+    : undefined;
+  const classifier = createReportClassifier({
+    db,
+    offline,
+    ...(llm && { llm }),
+    logger: logger.child({ module: 'classifier' }),
+    concurrency: config.llm?.concurrency ?? 16,
+    budgetPerResidentHour: config.llm?.budgetPerResidentHour ?? 20,
+    now,
+  });
+
+  const inbox = createInbox(db, now);
+  const intake = createIntake(db, { now, flood: config.flood });
+  const reports = createReportStore(db);
+  const problems = createProblemStore(db);
+  const outbox = createOutbox(db, now);
+  const replies = createReplies(tr, catalogue);
+  const staffNotices = createStaffNotices(tr, catalogue, (id) => units.name(id));
+  const grouping = createGrouping(db, problems, catalogue, {
+    recurringWithinMs: config.problems.recurringWithinMs,
+    widespreadMinResidents: config.problems.widespreadMinResidents,
+    widespreadWithinMs: config.problems.widespreadWithinMs,
+  }, (unitId, written) => {
+    const unit = unitId ? units.get(unitId) : undefined;
+    return [...(unit ? [unit.name, ...unit.aliases] : []), ...(written ? [written] : [])];
+  });
+
+  const residentNotices = createResidentNotices(tr, config.timezone);
+  const isStaffChat = (chatId: number) => config.staffChatIds.includes(chatId);
+  // The outbox sender is built after the bot; anything queued before it exists is picked up when it starts.
+  let wakeSender = () => {};
+  const desk = createProblemDesk({
+    db,
+    problems,
+    reports,
+    outbox,
+    units,
+    catalogue,
+    residentNotices,
+    staffNotices,
+    staffChatIds: config.staffChatIds,
+    staffLanguage: config.staffLanguage,
+    onQueued: () => wakeSender(),
+    now,
+  });
+  // The bot is built before the pipeline it feeds; this late binding is the only cycle.
+  let wakePipeline = () => {};
+
+  const bot = createBot(
+    options.token,
+    {
+      logger,
+      inbox,
+      intake,
+      tr,
+      features: [
+        createResidentFeature({
+          intake,
+          reports,
+          forgetting: createForgetting(db, now),
+          tr,
+          catalogue,
+          timezone: config.timezone,
+          onReport: () => wakePipeline(),
+        }),
+        createStaffFeature({ tr, isStaffChat, staffLanguage: config.staffLanguage }),
+        createGroupsFeature({ tr, isStaffChat }),
+      ],
+      sequentialize: sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()),
+    },
+    {
+      apiRoot: config.telegramApiRoot,
+      ...(options.botInfo && { botInfo: options.botInfo }),
+      throttle: options.throttle ?? true,
+    },
+  );
+
+  const sender = createSender({
+    outbox,
+    transport: createTelegramTransport(bot.api),
+    logger: logger.child({ module: 'outbox' }),
+    combineAcks: (parts) => replies.combineAcks(parts),
+    onBlocked: (chatId) => intake.markBlocked(chatId),
+    now,
+  });
+  wakeSender = () => sender.wake();
+
+  const pipeline = createReportPipeline({
+    db,
+    reports,
+    problems,
+    classifier,
+    grouping,
+    matchUnit: (written) => units.match(written),
+    outbox,
+    replies,
+    staffNotices,
+    catalogue,
+    staffChatIds: config.staffChatIds,
+    staffLanguage: config.staffLanguage,
+    onQueued: () => sender.wake(),
+    logger: logger.child({ module: 'pipeline' }),
+    now,
+    concurrency: config.llm?.concurrency ?? 16,
+    ...(options.pollIntervalMs !== undefined && { pollIntervalMs: options.pollIntervalMs }),
+    ...(options.reclassifyIntervalMs !== undefined && { reclassifyIntervalMs: options.reclassifyIntervalMs }),
+  });
+  wakePipeline = () => pipeline.wake();
+
+  let runner: RunnerHandle | undefined;
+  let webhook: WebhookServer | undefined;
+  let stopping: Promise<void> | undefined;
+
+  async function replayInbox(): Promise<number> {
+    let replayed = 0;
+    for (;;) {
+      const batch = inbox.unhandled(100);
+      if (batch.length === 0) return replayed;
+      for (const update of batch) {
+        // The bot marks each one handled, so this loop ends.
+        await bot.handleUpdate(update as never);
+        replayed++;
+      }
+    }
+  }
+
+  return {
+    config,
+    db,
+    bot,
+    catalogue,
+    tr,
+    intake,
+    inbox,
+    reports,
+    problems,
+    units,
+    desk,
+    outbox,
+    classifier,
+    pipeline,
+    sender,
+    replayInbox,
+    async start() {
+      await bot.init();
+      const replayed = await replayInbox();
+      if (replayed > 0) logger.info({ replayed }, 'handled updates left over from the last run');
+      pipeline.start();
+      sender.start();
+      if (config.delivery.mode === 'webhook') {
+        webhook = await startWebhookServer({ bot, inbox, logger, url: config.delivery.url, secret: config.delivery.secret, port: config.delivery.port });
+        await bot.api.setWebhook(config.delivery.url, { secret_token: config.delivery.secret, allowed_updates: [...ALLOWED_UPDATES] });
+        logger.info({ url: config.delivery.url }, 'receiving updates by webhook');
+      } else {
+        await bot.api.deleteWebhook();
+        runner = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
+        logger.info({ bot: bot.botInfo.username }, 'receiving updates by long polling');
+      }
+    },
+    stop() {
+      stopping ??= (async () => {
+        if (runner?.isRunning()) await runner.stop();
+        await webhook?.close();
+        await pipeline.stop();
+        await sender.stop();
+        db.close();
+      })();
+      return stopping;
+    },
+    async settle() {
+      for (let round = 0; round < 1000; round++) {
+        await pipeline.idle();
+        await sender.idle();
+        if (reports.pendingCount() === 0 && outbox.due(now(), 1).length === 0) return;
+      }
+    },
+  };
+}

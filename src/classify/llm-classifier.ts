@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import OpenAI from 'openai';
+import { zodResponseFormat } from 'openai/helpers/zod';
+import { z } from 'zod';
+import type { Catalogue } from '../domain/categories.ts';
+import { clampSummary, detectLanguage, KINDS, type Classification, type Classifier, type Result } from '../domain/classification.ts';
+
+export const DEFAULT_PROMPT_PATH = new URL('../../prompts/classify-system.md', import.meta.url);
+
+/** A failed call, with what the provider told us about when to come back. */
+export type LlmResult = Result<Classification> & { retryAfterMs?: number };
+
+export interface LlmClassifier extends Classifier {
+  classify(text: string): Promise<LlmResult>;
+  /** The static system prompt (sent first, identical on every call so providers can cache it). */
+  readonly systemPrompt: string;
+  buildMessages(text: string): Array<{ role: 'system' | 'user'; content: string }>;
+}
+
+export interface LlmClassifierOptions {
+  client: OpenAI;
+  model: string;
+  catalogue: Catalogue;
+  timeoutMs: number;
+  maxRetries?: number;
+  promptTemplate?: string;
+}
+
+export function loadPromptTemplate(path: string | URL = DEFAULT_PROMPT_PATH): string {
+  return readFileSync(path, 'utf8');
+}
+
+/** The structured answer we ask for; the category enum comes from the data file, so it follows category changes. */
+export function classificationSchema(catalogue: Catalogue) {
+  return z.object({
+    category: z.enum(catalogue.ids as [string, ...string[]]),
+    kind: z.enum(KINDS),
+    urgent: z.boolean(),
+    unit: z.string().nullable(),
+    summary: z.string(),
+    language: z.enum(['zh', 'en']),
+  });
+}
+
+export function renderSystemPrompt(template: string, catalogue: Catalogue): string {
+  const lines = catalogue.categories.map((c) => `- ${c.id} (${c.name.zh}): ${c.covers}`).join('\n');
+  return template.replace('{{categories}}', lines).trim();
+}
+
+const squash = (s: string) => s.replace(/[\s\u200b-\u200f\u2060\ufeff]+/g, '').toLowerCase();
+
+export function createLlmClassifier(options: LlmClassifierOptions): LlmClassifier {
+  const { client, model, catalogue, timeoutMs } = options;
+  const systemPrompt = renderSystemPrompt(options.promptTemplate ?? loadPromptTemplate(), catalogue);
+  const schema = classificationSchema(catalogue);
+  const format = zodResponseFormat(schema, 'report_classification');
+
+  // The report travels as a JSON string: quotes, fake "system:" lines and closing delimiters stay inert data.
+  const buildMessages = (text: string) => [
+    { role: 'system' as const, content: systemPrompt },
+    { role: 'user' as const, content: JSON.stringify({ report: text }) },
+  ];
+
+  /** Business rules after the schema check: what the model says must be consistent with the text. */
+  function check(parsed: z.infer<typeof schema>, text: string): Classification {
+    const unit = parsed.unit?.trim() || null;
+    return {
+      category: parsed.category,
+      kind: parsed.kind,
+      urgent: parsed.urgent,
+      // A unit the text does not mention is a guess, not a fact: drop it rather than mislead staff.
+      unit: unit && squash(text).includes(squash(unit)) ? unit : null,
+      summary: clampSummary(parsed.summary) || clampSummary(text),
+      language: parsed.language === detectLanguage(text) ? parsed.language : detectLanguage(text),
+    };
+  }
+
+  return {
+    name: 'llm',
+    systemPrompt,
+    buildMessages,
+    async classify(text) {
+      try {
+        const completion = await client.chat.completions.parse(
+          { model, temperature: 0, messages: buildMessages(text), response_format: format },
+          { timeout: timeoutMs, maxRetries: options.maxRetries ?? 1 },
+        );
+        const message = completion.choices[0]?.message;
+        if (!message) return { success: false, message: 'LLM returned no choices' };
+        if (message.refusal) return { success: false, message: `LLM refused: ${message.refusal.slice(0, 200)}` };
+        if (!message.parsed) return { success: false, message: 'LLM returned no parsed content' };
+        return { success: true, data: check(message.parsed, text) };
+      } catch (error) {
+        return describeFailure(error);
+      }
+    },
+  };
+}
+
+function describeFailure(error: unknown): LlmResult {
+  if (error instanceof OpenAI.APIError) {
+    const header = error.headers?.get?.('retry-after');
+    const seconds = header ? Number(header) : Number.NaN;
+    const retryAfterMs = Number.isFinite(seconds) ? seconds * 1000 : undefined;
+    const status = error.status ?? 'network';
+    return { success: false, message: `LLM HTTP ${status}: ${error.message.slice(0, 200)}`, ...(retryAfterMs !== undefined && { retryAfterMs }) };
+  }
+  // zod / JSON errors from an answer that does not fit the schema, and anything else unexpected.
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { success: false, message: `LLM answer unusable: ${message.slice(0, 300)}` };
+}

@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Db } from '../db/database.ts';
+import type { Classification, ClassifierName } from '../domain/classification.ts';
+import { redactPersonalData } from '../domain/redact.ts';
+import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.ts';
+import { createLimiter } from './limiter.ts';
+import type { LlmClassifier } from './llm-classifier.ts';
+
+export interface OfflineLabeller {
+  classifySync(text: string): Classification;
+}
+
+export interface ClassifyOutcome {
+  classification: Classification;
+  by: ClassifierName;
+  /** Labelled offline because the LLM failed: ask the LLM again when it is back. */
+  needsReclassify: boolean;
+  /** Why the LLM was not used, when it was not. */
+  reason?: 'no_llm' | 'circuit_open' | 'budget' | 'llm_failed';
+}
+
+export interface ReportClassifier {
+  classify(text: string, context: { residentId: number | null }): Promise<ClassifyOutcome>;
+  /** Ask the LLM only; undefined when it is unavailable or fails (the offline label stays). */
+  reclassify(text: string): Promise<Classification | undefined>;
+  readonly hasLlm: boolean;
+  readonly breaker: CircuitBreaker;
+  /** LLM requests actually made (cache hits and shared in-flight requests excluded). */
+  readonly llmCalls: number;
+}
+
+export interface ReportClassifierOptions {
+  db: Db;
+  offline: OfflineLabeller;
+  llm?: LlmClassifier;
+  logger: Logger;
+  concurrency?: number;
+  /** LLM calls per resident per rolling hour; beyond it, the offline classifier answers. */
+  budgetPerResidentHour?: number;
+  breaker?: CircuitBreaker;
+  now?: () => number;
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * The classify step of the pipeline: personal data masked, identical texts answered from the cache,
+ * the LLM called within a concurrency bound, a per-resident budget and a circuit breaker, and the
+ * offline classifier answering whenever the LLM cannot.
+ */
+export function createReportClassifier(options: ReportClassifierOptions): ReportClassifier {
+  const { db, offline, llm, logger } = options;
+  const now = options.now ?? Date.now;
+  const breaker = options.breaker ?? createCircuitBreaker({ now });
+  const limiter = createLimiter(options.concurrency ?? 16);
+  const budget = options.budgetPerResidentHour ?? 20;
+  const inFlight = new Map<string, Promise<Classification | undefined>>();
+  let llmCalls = 0;
+
+  const cacheGet = db.prepare('SELECT result FROM classification_cache WHERE text_hash = ?');
+  const cachePut = db.prepare('INSERT OR REPLACE INTO classification_cache (text_hash, result, created_at) VALUES (?, ?, ?)');
+  const callsInWindow = db.prepare('SELECT COUNT(*) AS n FROM llm_calls WHERE resident_id = ? AND at > ?');
+  const recordCall = db.prepare('INSERT INTO llm_calls (resident_id, at) VALUES (?, ?)');
+
+  const fingerprint = (text: string) =>
+    createHash('sha256').update(text.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase()).digest('hex');
+
+  function cached(key: string): Classification | undefined {
+    const row = cacheGet.get(key) as { result: string } | undefined;
+    return row ? (JSON.parse(row.result) as Classification) : undefined;
+  }
+
+  /** One LLM request per distinct text at a time; concurrent identical texts share it. */
+  function askLlm(key: string, redacted: string, residentId: number | null): Promise<Classification | undefined> {
+    const shared = inFlight.get(key);
+    if (shared) return shared;
+    const request = limiter
+      .run(async () => {
+        // The circuit may have opened while this request waited for a slot.
+        if (!breaker.tryAcquire()) return undefined;
+        llmCalls++;
+        recordCall.run(residentId, now());
+        const result = await llm!.classify(redacted);
+        if (result.success) {
+          breaker.success();
+          cachePut.run(key, JSON.stringify(result.data), now());
+          return result.data;
+        }
+        breaker.failure(result.retryAfterMs);
+        logger.warn({ reason: result.message, circuit: breaker.state }, 'LLM classification failed; using the offline classifier');
+        return undefined;
+      })
+      .finally(() => inFlight.delete(key));
+    inFlight.set(key, request);
+    return request;
+  }
+
+  function offlineOutcome(text: string, reason: ClassifyOutcome['reason'], needsReclassify: boolean): ClassifyOutcome {
+    return { classification: offline.classifySync(text), by: 'offline', needsReclassify, reason };
+  }
+
+  /** The LLM saw masked text; the unit it copied may differ from the original only where masking changed it. */
+  function withOriginalUnit(label: Classification, text: string): Classification {
+    if (label.unit && !text.includes(label.unit)) return { ...label, unit: offline.classifySync(text).unit };
+    return label;
+  }
+
+  return {
+    get hasLlm() {
+      return llm !== undefined;
+    },
+    breaker,
+    get llmCalls() {
+      return llmCalls;
+    },
+    async classify(text, { residentId }) {
+      if (!llm) return offlineOutcome(text, 'no_llm', false);
+      const redacted = redactPersonalData(text);
+      const key = fingerprint(redacted);
+      const hit = cached(key);
+      if (hit) return { classification: withOriginalUnit(hit, text), by: 'llm', needsReclassify: false };
+      if (breaker.state === 'open') return offlineOutcome(text, 'circuit_open', true);
+      if (!inFlight.has(key) && residentId !== null && budget >= 0) {
+        const used = (callsInWindow.get(residentId, now() - HOUR) as { n: number }).n;
+        // A flood must not run up the bill; these reports keep their offline label for good.
+        if (used >= budget) return offlineOutcome(text, 'budget', false);
+      }
+      const label = await askLlm(key, redacted, residentId);
+      if (label) return { classification: withOriginalUnit(label, text), by: 'llm', needsReclassify: false };
+      return offlineOutcome(text, breaker.state === 'closed' ? 'llm_failed' : 'circuit_open', true);
+    },
+    async reclassify(text) {
+      if (!llm || breaker.state === 'open') return undefined;
+      const redacted = redactPersonalData(text);
+      const key = fingerprint(redacted);
+      const label = cached(key) ?? (await askLlm(key, redacted, null));
+      return label ? withOriginalUnit(label, text) : undefined;
+    },
+  };
+}

@@ -1,0 +1,199 @@
+import { z } from 'zod';
+
+/**
+ * Configuration is read once, at the boundary, from the environment (and a .env file, loaded by main.ts).
+ * A bad value stops the program with one line naming the variable: operators should never need a stack trace.
+ */
+
+const optionalString = z.string().trim().optional();
+
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, `expected a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const positiveNumber = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?$/, 'expected a positive number')
+  .transform(Number)
+  .pipe(z.number().positive());
+
+const timezone = z
+  .string()
+  .trim()
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'expected an IANA time zone such as Asia/Shanghai');
+
+const chatIdList = z
+  .string()
+  .trim()
+  .refine((s) => s.split(',').every((part) => /^-?\d+$/.test(part.trim())), 'expected comma-separated chat ids such as -1001234567890,-1009876543210')
+  .transform((s) => s.split(',').map((part) => Number(part.trim())));
+
+const url = z.string().trim().url('expected a URL such as https://example.org/path');
+
+const clockTime = z
+  .string()
+  .trim()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day as HH:MM, for example 09:00');
+
+const weights = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?,\d+(\.\d+)?,\d+(\.\d+)?$/, 'expected three weights "response,resolution,satisfaction" such as 30,35,35')
+  .transform((s) => {
+    const [response, resolution, satisfaction] = s.split(',').map(Number) as [number, number, number];
+    const total = response + resolution + satisfaction;
+    return { response: response / total, resolution: resolution / total, satisfaction: satisfaction / total };
+  });
+
+const EnvSchema = z.object({
+  BOT_TOKEN: z
+    .string()
+    .trim()
+    .regex(/^\d+:[A-Za-z0-9_-]+$/, 'expected a token from @BotFather such as 123456:ABC-DEF…')
+    .optional(),
+  TELEGRAM_API_ROOT: url.default('https://api.telegram.org'),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: url.optional(),
+  OPENAI_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
+  OPENAI_TIMEOUT_MS: integer(100, 600_000).default(15_000),
+  OPENAI_MAX_RETRIES: integer(0, 5).default(1),
+  LLM_CONCURRENCY: integer(1, 256).default(16),
+  LLM_BUDGET_PER_RESIDENT_HOUR: integer(0, 100_000).default(20),
+  DATABASE_PATH: z.string().trim().min(1).default('./data/minyi.sqlite'),
+  STAFF_CHAT_IDS: chatIdList.default([]),
+  STAFF_LANGUAGE: z.enum(['zh', 'en']).default('zh'),
+  TIMEZONE: timezone.default('Asia/Shanghai'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WEBHOOK_URL: url.optional(),
+  WEBHOOK_SECRET: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{16,256}$/, 'expected 16–256 characters of A-Z, a-z, 0-9, _ and -')
+    .optional(),
+  PORT: integer(1, 65_535).default(8080),
+  FLOOD_MAX_MESSAGES: integer(1, 10_000).default(8),
+  FLOOD_WINDOW_SECONDS: integer(1, 86_400).default(60),
+  RECURRING_WITHIN_DAYS: integer(1, 3650).default(30),
+  WIDESPREAD_MIN_RESIDENTS: integer(2, 100_000).default(5),
+  WIDESPREAD_WITHIN_DAYS: integer(1, 365).default(7),
+  OVERDUE_REMINDER_TIME: clockTime.default('09:00'),
+  DIGEST_CRON: z.string().trim().min(1).default('0 9 * * 1'),
+  RESPONSE_WINDOW_HOURS: positiveNumber.default(24),
+  RANKING_MIN_PROBLEMS: integer(1, 100_000).default(3),
+  RANKING_WEIGHTS: weights.default({ response: 0.3, resolution: 0.35, satisfaction: 0.35 }),
+  SANDBOX_PORT: integer(1, 65_535).default(8080),
+});
+
+type Env = z.infer<typeof EnvSchema>;
+
+export interface LlmConfig {
+  apiKey: string;
+  baseURL: string | undefined;
+  model: string;
+  timeoutMs: number;
+  maxRetries: number;
+  concurrency: number;
+  budgetPerResidentHour: number;
+}
+
+export type DeliveryConfig =
+  | { mode: 'polling' }
+  | { mode: 'webhook'; url: string; secret: string; port: number };
+
+export interface Config {
+  /** Absent when the operator has not created a bot yet: main.ts then runs the local sandbox. */
+  botToken: string | undefined;
+  telegramApiRoot: string;
+  llm: LlmConfig | undefined;
+  databasePath: string;
+  staffChatIds: readonly number[];
+  staffLanguage: 'zh' | 'en';
+  timezone: string;
+  logLevel: Env['LOG_LEVEL'];
+  delivery: DeliveryConfig;
+  flood: { maxMessages: number; windowMs: number };
+  problems: {
+    recurringWithinMs: number;
+    widespreadMinResidents: number;
+    widespreadWithinMs: number;
+    overdueReminderTime: string;
+  };
+  digest: {
+    cron: string;
+    responseWindowMs: number;
+    rankingMinProblems: number;
+    weights: { response: number; resolution: number; satisfaction: number };
+  };
+  sandboxPort: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable (`OPENAI_API_KEY=` in a copied .env.example) means "not set".
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const result = EnvSchema.safeParse(present);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    const value = env[variable];
+    const shown = value === undefined || /TOKEN|KEY|SECRET/.test(variable) ? '' : ` (got "${value}")`;
+    throw new ConfigError(`${variable}: ${issue.message}${shown}`);
+  }
+  const e = result.data;
+  if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) {
+    throw new ConfigError('WEBHOOK_SECRET: required when WEBHOOK_URL is set, so that only Telegram can post updates');
+  }
+  return {
+    botToken: e.BOT_TOKEN,
+    telegramApiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
+    llm: e.OPENAI_API_KEY
+      ? {
+          apiKey: e.OPENAI_API_KEY,
+          baseURL: e.OPENAI_BASE_URL,
+          model: e.OPENAI_MODEL,
+          timeoutMs: e.OPENAI_TIMEOUT_MS,
+          maxRetries: e.OPENAI_MAX_RETRIES,
+          concurrency: e.LLM_CONCURRENCY,
+          budgetPerResidentHour: e.LLM_BUDGET_PER_RESIDENT_HOUR,
+        }
+      : undefined,
+    databasePath: e.DATABASE_PATH,
+    staffChatIds: e.STAFF_CHAT_IDS,
+    staffLanguage: e.STAFF_LANGUAGE,
+    timezone: e.TIMEZONE,
+    logLevel: e.LOG_LEVEL,
+    delivery: e.WEBHOOK_URL ? { mode: 'webhook', url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET!, port: e.PORT } : { mode: 'polling' },
+    flood: { maxMessages: e.FLOOD_MAX_MESSAGES, windowMs: e.FLOOD_WINDOW_SECONDS * 1000 },
+    problems: {
+      recurringWithinMs: e.RECURRING_WITHIN_DAYS * DAY,
+      widespreadMinResidents: e.WIDESPREAD_MIN_RESIDENTS,
+      widespreadWithinMs: e.WIDESPREAD_WITHIN_DAYS * DAY,
+      overdueReminderTime: e.OVERDUE_REMINDER_TIME,
+    },
+    digest: {
+      cron: e.DIGEST_CRON,
+      responseWindowMs: e.RESPONSE_WINDOW_HOURS * HOUR,
+      rankingMinProblems: e.RANKING_MIN_PROBLEMS,
+      weights: e.RANKING_WEIGHTS,
+    },
+    sandboxPort: e.SANDBOX_PORT,
+  };
+}

@@ -1,0 +1,21 @@
+/** Telegram's HTML parse mode understands only &lt; &gt; &amp; &quot;; everything a person typed goes through here. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'));
+}
+
+/** A fragment that is already valid Telegram HTML (built by us from escaped parts). */
+export class Html {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+export const html = (value: string): Html => new Html(value);
+
+/** Telegram counts the length of the text after entities are parsed; this is what a message will count. */
+export function visibleLength(htmlText: string): number {
+  return htmlText
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(lt|gt|amp|quot);/g, '_').length;
+}

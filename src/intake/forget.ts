@@ -1,0 +1,41 @@
+import type { Db } from '../db/database.ts';
+
+/**
+ * /forget: the resident's identity and words are erased; what remains (category, unit, dates, status)
+ * keeps the statistics true without saying who wrote what.
+ */
+export interface Forgetting {
+  /** Returns how many reports were anonymised, or undefined when we never knew this person. */
+  forget(telegramUserId: number): number | undefined;
+}
+
+export function createForgetting(db: Db, now: () => number = Date.now): Forgetting {
+  const findResident = db.prepare('SELECT id, chat_id FROM residents WHERE telegram_user_id = ?');
+  // chat_id/message_id are identity too; a negative message id keeps (chat_id, message_id) unique.
+  const eraseReports = db.prepare(
+    `UPDATE reports SET text = NULL, summary = NULL, media_file_id = NULL, chat_id = 0, message_id = -id
+     WHERE resident_id = ?`,
+  );
+  const eraseComments = db.prepare('UPDATE feedback SET comment = NULL WHERE report_id IN (SELECT id FROM reports WHERE resident_id = ?)');
+  const eraseResident = db.prepare('UPDATE residents SET telegram_user_id = -id, chat_id = 0, forgotten_at = ? WHERE id = ?');
+  const eraseInbox = db.prepare('DELETE FROM inbox WHERE chat_id = ?');
+  const eraseOutbox = db.prepare(
+    `UPDATE outbox SET chat_id = 0, payload = '{}', state = CASE WHEN state = 'pending' THEN 'undeliverable' ELSE state END
+     WHERE chat_id = ?`,
+  );
+  const eraseCalls = db.prepare('DELETE FROM llm_calls WHERE resident_id = ?');
+
+  const forget = db.transaction((telegramUserId: number): number | undefined => {
+    const resident = findResident.get(telegramUserId) as { id: number; chat_id: number } | undefined;
+    if (!resident) return undefined;
+    eraseComments.run(resident.id);
+    const reports = eraseReports.run(resident.id).changes;
+    eraseInbox.run(resident.chat_id);
+    eraseOutbox.run(resident.chat_id);
+    eraseCalls.run(resident.id);
+    eraseResident.run(now(), resident.id);
+    return reports;
+  });
+
+  return { forget: (telegramUserId) => forget.immediate(telegramUserId) };
+}

@@ -1,0 +1,54 @@
+import type { Db } from '../db/database.ts';
+
+/** The minimum we read of an update before storing it: its id and, when there is one, its chat. */
+export interface RawUpdate {
+  update_id: number;
+  [key: string]: unknown;
+}
+
+export interface Inbox {
+  /** Store updates exactly as delivered, before they are confirmed to Telegram or handled. Idempotent. */
+  save(updates: readonly RawUpdate[]): void;
+  markHandled(updateId: number): void;
+  /** Updates stored but not handled: what a crash interrupted. */
+  unhandled(limit: number): RawUpdate[];
+  /** Handled updates are kept a while for diagnosis, then removed (they hold residents' texts). */
+  purgeHandled(olderThan: number): number;
+  forgetChat(chatId: number): number;
+}
+
+/** The chat an update belongs to, wherever Telegram put it. */
+export function chatIdOf(update: RawUpdate): number | null {
+  for (const value of Object.values(update)) {
+    if (value && typeof value === 'object') {
+      const v = value as { chat?: { id?: unknown }; message?: { chat?: { id?: unknown } }; from?: { id?: unknown } };
+      const id = v.chat?.id ?? v.message?.chat?.id ?? v.from?.id;
+      if (typeof id === 'number') return id;
+    }
+  }
+  return null;
+}
+
+export function createInbox(db: Db, now: () => number = Date.now): Inbox {
+  const insert = db.prepare(
+    'INSERT INTO inbox (update_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?) ON CONFLICT (update_id) DO NOTHING',
+  );
+  const handled = db.prepare('UPDATE inbox SET handled_at = ? WHERE update_id = ? AND handled_at IS NULL');
+  const pending = db.prepare('SELECT payload FROM inbox WHERE handled_at IS NULL ORDER BY update_id LIMIT ?');
+  const purge = db.prepare('DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ?');
+  const forget = db.prepare('DELETE FROM inbox WHERE chat_id = ?');
+  const saveAll = db.transaction((updates: readonly RawUpdate[]) => {
+    const at = now();
+    for (const update of updates) insert.run(update.update_id, chatIdOf(update), JSON.stringify(update), at);
+  });
+
+  return {
+    save: (updates) => {
+      if (updates.length > 0) saveAll.immediate(updates);
+    },
+    markHandled: (updateId) => void handled.run(now(), updateId),
+    unhandled: (limit) => (pending.all(limit) as Array<{ payload: string }>).map((r) => JSON.parse(r.payload) as RawUpdate),
+    purgeHandled: (olderThan) => purge.run(olderThan).changes,
+    forgetChat: (chatId) => forget.run(chatId).changes,
+  };
+}

@@ -1,0 +1,157 @@
+import type { Db } from '../db/database.ts';
+import type { Catalogue } from '../domain/categories.ts';
+import type { Problem } from './problem.ts';
+import { isOpen } from './problem.ts';
+import type { ProblemStore } from './problem-store.ts';
+import { SAME_PROBLEM_THRESHOLD, textSimilarity } from './similarity.ts';
+
+/** A classified report on its way into the problem list. */
+export interface ReportForGrouping {
+  id: number;
+  text: string;
+  residentId: number | null;
+  category: string;
+  urgent: boolean;
+  unitId: string | null;
+  unitWritten: string | null;
+  summary: string;
+}
+
+export interface Candidate {
+  problem: Problem;
+  score: number;
+  texts: string[];
+}
+
+/** Picks the problem a report belongs to among scored candidates, or null for a new problem. */
+export interface GroupingDecider {
+  readonly name: string;
+  decide(report: ReportForGrouping, candidates: Candidate[]): Promise<number | null>;
+}
+
+export interface AttachOutcome {
+  problemId: number;
+  opened: boolean;
+  /** A resolved problem got a new report and is open again, flagged recurring. */
+  reopened: boolean;
+  becameWidespread: boolean;
+}
+
+export interface GroupingRules {
+  recurringWithinMs: number;
+  widespreadMinResidents: number;
+  widespreadWithinMs: number;
+}
+
+export interface Grouping {
+  /** The few open (or recently resolved) problems that could be this report's, best first. */
+  shortlist(report: ReportForGrouping, now: number, k?: number): Candidate[];
+  /** Attach to `chosenId` if it can still take reports, else open a new problem. Run inside the caller's transaction. */
+  attach(report: ReportForGrouping, chosenId: number | null, now: number): AttachOutcome;
+}
+
+/** The offline decision: the most similar candidate, if it is similar enough. */
+export const similarityDecider: GroupingDecider = {
+  name: 'similarity',
+  decide: async (_report, candidates) => {
+    const best = candidates[0];
+    return best && best.score >= SAME_PROBLEM_THRESHOLD ? best.problem.id : null;
+  },
+};
+
+const HOUR = 3_600_000;
+
+/** Names that say where, not what: left out of the similarity so every report about one school does not look alike. */
+export type UnitNames = (unitId: string | null, written: string | null) => readonly string[];
+
+export function createGrouping(db: Db, store: ProblemStore, catalogue: Catalogue, rules: GroupingRules, unitNames: UnitNames = () => []): Grouping {
+  const linkReport = db.prepare('UPDATE reports SET problem_id = ? WHERE id = ?');
+
+  function deadlineFor(category: string, urgent: boolean, from: number): number {
+    const hours = urgent ? catalogue.urgentDeadlineHours : catalogue.get(category).deadline_hours;
+    return from + hours * HOUR;
+  }
+
+  function canTake(problem: Problem | undefined, report: ReportForGrouping, now: number): problem is Problem {
+    if (!problem || problem.mergedInto !== null || problem.category !== report.category) return false;
+    if (isOpen(problem.status)) return true;
+    return problem.status === 'resolved' && problem.resolvedAt !== null && problem.resolvedAt >= now - rules.recurringWithinMs;
+  }
+
+  return {
+    shortlist(report, now, k = 3) {
+      const problems = store.candidates({
+        category: report.category,
+        unitId: report.unitId,
+        unitWritten: report.unitId ? null : report.unitWritten,
+        resolvedSince: now - rules.recurringWithinMs,
+        limit: 40,
+      });
+      const ignore = unitNames(report.unitId, report.unitWritten);
+      return problems
+        .map((problem) => {
+          const texts = [problem.title, ...store.sampleTexts(problem.id, 5)];
+          const score = Math.max(...texts.map((t) => textSimilarity(report.text, t, ignore)));
+          return { problem, score, texts };
+        })
+        .sort((a, b) => b.score - a.score || b.problem.id - a.problem.id)
+        .slice(0, k);
+    },
+
+    attach(report, chosenId, now) {
+      const resolvedId = chosenId === null ? undefined : store.resolveId(chosenId);
+      const chosen = resolvedId === undefined ? undefined : store.get(resolvedId);
+      let problemId: number;
+      let opened = false;
+      let reopened = false;
+
+      if (canTake(chosen, report, now)) {
+        problemId = chosen.id;
+        if (chosen.status === 'resolved') {
+          reopened = true;
+          const status = chosen.responsibleUnitId ? 'assigned' : 'new';
+          store.update(problemId, {
+            status,
+            recurring: true,
+            recurringAt: now,
+            resolvedAt: null,
+            deadlineAt: deadlineFor(chosen.category, chosen.urgent || report.urgent, now),
+          }, now);
+          store.record(problemId, { at: now, actor: { type: 'system' }, action: 'reopened', fromStatus: 'resolved', toStatus: status, note: `#${report.id}`, data: { reportId: report.id, recurring: true } });
+        }
+        if (report.urgent && !chosen.urgent) {
+          const urgentDeadline = deadlineFor(chosen.category, true, now);
+          store.update(problemId, { urgent: true, deadlineAt: Math.min(chosen.deadlineAt ?? urgentDeadline, urgentDeadline) }, now);
+          store.record(problemId, { at: now, actor: { type: 'system' }, action: 'urgent', note: `#${report.id}` });
+        }
+      } else {
+        opened = true;
+        problemId = store.create(
+          {
+            title: report.summary,
+            category: report.category,
+            unitId: report.unitId,
+            unitWritten: report.unitId ? null : report.unitWritten,
+            urgent: report.urgent,
+            deadlineAt: deadlineFor(report.category, report.urgent, now),
+            responsibleUnitId: null,
+          },
+          now,
+        );
+        store.record(problemId, { at: now, actor: { type: 'system' }, action: 'created', toStatus: 'new', note: `#${report.id}`, data: { reportId: report.id } });
+      }
+
+      linkReport.run(problemId, report.id);
+      store.recount(problemId);
+
+      let becameWidespread = false;
+      const current = store.get(problemId)!;
+      if (!current.widespread && store.distinctResidentsSince(problemId, now - rules.widespreadWithinMs) >= rules.widespreadMinResidents) {
+        becameWidespread = true;
+        store.update(problemId, { widespread: true, widespreadAt: now }, now);
+        store.record(problemId, { at: now, actor: { type: 'system' }, action: 'widespread', note: String(current.residentCount) });
+      }
+      return { problemId, opened, reopened, becameWidespread };
+    },
+  };
+}

@@ -1,0 +1,248 @@
+import type { Db } from '../db/database.ts';
+import { actorLabel, type Actor, type CloseReason, type Problem, type ProblemEvent, type ProblemStatus } from './problem.ts';
+
+interface ProblemRow {
+  id: number;
+  title: string;
+  category: string;
+  unit_id: string | null;
+  unit_written: string | null;
+  urgent: number;
+  status: ProblemStatus;
+  close_reason: CloseReason | null;
+  responsible_unit_id: string | null;
+  deadline_at: number | null;
+  report_count: number;
+  resident_count: number;
+  first_report_at: number | null;
+  last_report_at: number | null;
+  recurring: number;
+  recurring_at: number | null;
+  widespread: number;
+  widespread_at: number | null;
+  first_response_at: number | null;
+  resolved_at: number | null;
+  closed_at: number | null;
+  merged_into: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export const toProblem = (r: ProblemRow): Problem => ({
+  id: r.id,
+  title: r.title,
+  category: r.category,
+  unitId: r.unit_id,
+  unitWritten: r.unit_written,
+  urgent: r.urgent === 1,
+  status: r.status,
+  closeReason: r.close_reason,
+  responsibleUnitId: r.responsible_unit_id,
+  deadlineAt: r.deadline_at,
+  reportCount: r.report_count,
+  residentCount: r.resident_count,
+  firstReportAt: r.first_report_at,
+  lastReportAt: r.last_report_at,
+  recurring: r.recurring === 1,
+  recurringAt: r.recurring_at,
+  widespread: r.widespread === 1,
+  widespreadAt: r.widespread_at,
+  firstResponseAt: r.first_response_at,
+  resolvedAt: r.resolved_at,
+  closedAt: r.closed_at,
+  mergedInto: r.merged_into,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export interface NewProblem {
+  title: string;
+  category: string;
+  unitId: string | null;
+  unitWritten: string | null;
+  urgent: boolean;
+  deadlineAt: number;
+  responsibleUnitId: string | null;
+}
+
+export interface CandidateQuery {
+  category: string;
+  unitId: string | null;
+  unitWritten: string | null;
+  /** Resolved problems resolved after this moment are still candidates (a new report makes them recurring). */
+  resolvedSince: number;
+  limit: number;
+}
+
+export interface ProblemChange {
+  status?: ProblemStatus;
+  closeReason?: CloseReason | null;
+  responsibleUnitId?: string | null;
+  deadlineAt?: number | null;
+  title?: string;
+  category?: string;
+  unitId?: string | null;
+  unitWritten?: string | null;
+  urgent?: boolean;
+  recurring?: boolean;
+  recurringAt?: number | null;
+  widespread?: boolean;
+  widespreadAt?: number | null;
+  firstResponseAt?: number;
+  resolvedAt?: number | null;
+  closedAt?: number | null;
+  mergedInto?: number | null;
+}
+
+const COLUMNS: Record<keyof ProblemChange, string> = {
+  status: 'status',
+  closeReason: 'close_reason',
+  responsibleUnitId: 'responsible_unit_id',
+  deadlineAt: 'deadline_at',
+  title: 'title',
+  category: 'category',
+  unitId: 'unit_id',
+  unitWritten: 'unit_written',
+  urgent: 'urgent',
+  recurring: 'recurring',
+  recurringAt: 'recurring_at',
+  widespread: 'widespread',
+  widespreadAt: 'widespread_at',
+  firstResponseAt: 'first_response_at',
+  resolvedAt: 'resolved_at',
+  closedAt: 'closed_at',
+  mergedInto: 'merged_into',
+};
+
+export interface ProblemStore {
+  get(id: number): Problem | undefined;
+  /** Follow merges to the problem that carries the reports now. */
+  resolveId(id: number): number | undefined;
+  create(problem: NewProblem, at: number): number;
+  update(id: number, change: ProblemChange, at: number): void;
+  candidates(query: CandidateQuery): Problem[];
+  /** Texts that stand for a problem: its title and its latest reports (summaries where texts were erased). */
+  sampleTexts(problemId: number, limit: number): string[];
+  /** Recount reports and distinct residents, first and last report time. */
+  recount(problemId: number): void;
+  distinctResidentsSince(problemId: number, since: number): number;
+  record(problemId: number, event: { at: number; actor: Actor; action: string; fromStatus?: ProblemStatus | null; toStatus?: ProblemStatus | null; note?: string | null; data?: unknown }): void;
+  history(problemId: number): ProblemEvent[];
+}
+
+export function createProblemStore(db: Db): ProblemStore {
+  const selectOne = db.prepare('SELECT * FROM problems WHERE id = ?');
+  const insert = db.prepare(
+    `INSERT INTO problems (title, category, unit_id, unit_written, urgent, status, responsible_unit_id, deadline_at, created_at, updated_at)
+     VALUES (@title, @category, @unitId, @unitWritten, @urgent, 'new', @responsibleUnitId, @deadlineAt, @at, @at)`,
+  );
+  const candidatesByUnit = db.prepare(
+    `SELECT * FROM problems WHERE category = ? AND unit_id = ? AND merged_into IS NULL
+       AND (status IN ('new', 'assigned', 'in_progress') OR (status = 'resolved' AND resolved_at >= ?))
+     ORDER BY last_report_at DESC LIMIT ?`,
+  );
+  const candidatesByWritten = db.prepare(
+    `SELECT * FROM problems WHERE category = ? AND unit_id IS NULL AND unit_written = ? AND merged_into IS NULL
+       AND (status IN ('new', 'assigned', 'in_progress') OR (status = 'resolved' AND resolved_at >= ?))
+     ORDER BY last_report_at DESC LIMIT ?`,
+  );
+  const candidatesNoUnit = db.prepare(
+    `SELECT * FROM problems WHERE category = ? AND unit_id IS NULL AND unit_written IS NULL AND merged_into IS NULL
+       AND (status IN ('new', 'assigned', 'in_progress') OR (status = 'resolved' AND resolved_at >= ?))
+     ORDER BY last_report_at DESC LIMIT ?`,
+  );
+  const samples = db.prepare(
+    `SELECT COALESCE(text, summary) AS t FROM reports WHERE problem_id = ? AND COALESCE(text, summary) IS NOT NULL
+     ORDER BY received_at DESC LIMIT ?`,
+  );
+  const recountStatement = db.prepare(
+    `UPDATE problems SET
+       report_count = (SELECT COUNT(*) FROM reports WHERE problem_id = @id),
+       resident_count = (SELECT COUNT(DISTINCT resident_id) FROM reports WHERE problem_id = @id),
+       first_report_at = (SELECT MIN(received_at) FROM reports WHERE problem_id = @id),
+       last_report_at = (SELECT MAX(received_at) FROM reports WHERE problem_id = @id)
+     WHERE id = @id`,
+  );
+  const distinctSince = db.prepare(
+    'SELECT COUNT(DISTINCT resident_id) AS n FROM reports WHERE problem_id = ? AND received_at >= ?',
+  );
+  const insertEvent = db.prepare(
+    `INSERT INTO problem_events (problem_id, at, actor, action, from_status, to_status, note, data)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const selectHistory = db.prepare('SELECT * FROM problem_events WHERE problem_id = ? ORDER BY at, id');
+  const updates = new Map<string, ReturnType<Db['prepare']>>();
+
+  const get = (id: number) => {
+    const row = selectOne.get(id) as ProblemRow | undefined;
+    return row ? toProblem(row) : undefined;
+  };
+
+  return {
+    get,
+    resolveId(id) {
+      let problem = get(id);
+      for (let hops = 0; problem?.mergedInto && hops < 20; hops++) problem = get(problem.mergedInto);
+      return problem?.id;
+    },
+    create(problem, at) {
+      return Number(
+        insert.run({ ...problem, urgent: problem.urgent ? 1 : 0, at }).lastInsertRowid,
+      );
+    },
+    update(id, change, at) {
+      const keys = (Object.keys(change) as Array<keyof ProblemChange>).filter((k) => change[k] !== undefined).sort();
+      if (keys.length === 0) return;
+      const signature = keys.join(',');
+      let statement = updates.get(signature);
+      if (!statement) {
+        // Column names come from the fixed COLUMNS table, never from input; values are bound parameters.
+        statement = db.prepare(`UPDATE problems SET ${keys.map((k) => `${COLUMNS[k]} = @${k}`).join(', ')}, updated_at = @at WHERE id = @id`);
+        updates.set(signature, statement);
+      }
+      const values: Record<string, unknown> = { id, at };
+      for (const k of keys) {
+        const v = change[k];
+        values[k] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+      }
+      statement.run(values);
+    },
+    candidates({ category, unitId, unitWritten, resolvedSince, limit }) {
+      const rows = unitId
+        ? candidatesByUnit.all(category, unitId, resolvedSince, limit)
+        : unitWritten
+          ? candidatesByWritten.all(category, unitWritten, resolvedSince, limit)
+          : candidatesNoUnit.all(category, resolvedSince, limit);
+      return (rows as ProblemRow[]).map(toProblem);
+    },
+    sampleTexts(problemId, limit) {
+      return (samples.all(problemId, limit) as Array<{ t: string }>).map((r) => r.t);
+    },
+    recount: (problemId) => void recountStatement.run({ id: problemId }),
+    distinctResidentsSince: (problemId, since) => (distinctSince.get(problemId, since) as { n: number }).n,
+    record(problemId, event) {
+      insertEvent.run(
+        problemId,
+        event.at,
+        actorLabel(event.actor),
+        event.action,
+        event.fromStatus ?? null,
+        event.toStatus ?? null,
+        event.note ?? null,
+        event.data === undefined ? null : JSON.stringify(event.data),
+      );
+    },
+    history(problemId) {
+      return (selectHistory.all(problemId) as Array<Record<string, unknown>>).map((r) => ({
+        id: r.id as number,
+        problemId: r.problem_id as number,
+        at: r.at as number,
+        actor: r.actor as string,
+        action: r.action as string,
+        fromStatus: r.from_status as ProblemStatus | null,
+        toStatus: r.to_status as ProblemStatus | null,
+        note: r.note as string | null,
+      }));
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { Catalogue } from '../domain/categories.ts';
+import type { Language } from '../domain/classification.ts';
+import type { Translator } from '../i18n/i18n.ts';
+import type { Problem } from '../problems/problem.ts';
+
+/** Messages the system itself posts to staff chats (besides urgent alerts): flags raised on problems. */
+export interface StaffNotices {
+  unitName(unitId: string | null): string | null;
+  /** Where a problem is: the directory unit's name, else the name as residents wrote it. */
+  problemUnit(language: Language, problem: Pick<Problem, 'unitId' | 'unitWritten'>): string;
+  recurring(language: Language, problem: Problem, reportId: number): string;
+  widespread(language: Language, problem: Problem): string;
+  notFixed(language: Language, problem: Problem, reportId: number): string;
+}
+
+export function createStaffNotices(tr: Translator, catalogue: Catalogue, unitNames: (unitId: string) => string | undefined): StaffNotices {
+  const unitName = (unitId: string | null) => (unitId ? (unitNames(unitId) ?? unitId) : null);
+  const problemUnit = (language: Language, problem: Pick<Problem, 'unitId' | 'unitWritten'>) =>
+    unitName(problem.unitId) ?? problem.unitWritten ?? tr.t(language, 'unit.unknown');
+  return {
+    unitName,
+    problemUnit,
+    recurring: (language, problem, reportId) =>
+      tr.t(language, 'notice.recurring', {
+        problem: problem.id,
+        title: problem.title,
+        unit: problemUnit(language, problem),
+        category: catalogue.name(problem.category, language),
+        ticket: reportId,
+      }),
+    widespread: (language, problem) =>
+      tr.t(language, 'notice.widespread', {
+        problem: problem.id,
+        title: problem.title,
+        unit: problemUnit(language, problem),
+        category: catalogue.name(problem.category, language),
+        residents: problem.residentCount,
+      }),
+    notFixed: (language, problem, reportId) =>
+      tr.t(language, 'notice.not_fixed', {
+        problem: problem.id,
+        title: problem.title,
+        unit: problemUnit(language, problem),
+        category: catalogue.name(problem.category, language),
+        ticket: reportId,
+      }),
+  };
+}

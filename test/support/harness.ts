@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { UserFromGetMe } from 'grammy/types';
+import { createApp, type App } from '../../src/app.ts';
+import { parseConfig, type Config } from '../../src/config.ts';
+
+export const BOT_INFO: UserFromGetMe = {
+  id: 42,
+  is_bot: true,
+  first_name: 'Minyi',
+  username: 'minyi_test_bot',
+  can_join_groups: true,
+  can_read_all_group_messages: false,
+  supports_inline_queries: false,
+  can_connect_to_business: false,
+  has_main_web_app: false,
+  has_topics_enabled: false,
+  allows_users_to_create_topics: false,
+} as UserFromGetMe;
+
+export interface SentCall {
+  method: string;
+  payload: Record<string, unknown>;
+}
+
+export const STAFF_CHAT = -100_777;
+
+/** A temporary directory with a fresh database path; removed by cleanup(). */
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'minyi-test-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function testConfig(dir: string, env: Record<string, string> = {}): Config {
+  return parseConfig({
+    BOT_TOKEN: '123:test',
+    DATABASE_PATH: join(dir, 'minyi.sqlite'),
+    STAFF_CHAT_IDS: String(STAFF_CHAT),
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+}
+
+/**
+ * The real app (real SQLite, real migrations, real pipeline) with a recording transformer instead of
+ * Telegram: every API call is recorded and answered like Telegram would.
+ */
+export interface Harness {
+  app: App;
+  calls: SentCall[];
+  /** Messages the bot sent (sendMessage/sendPhoto/sendDocument/edits), optionally to one chat. */
+  sent(chatId?: number): SentCall[];
+  texts(chatId?: number): string[];
+  /** Feed an update, then wait until the pipeline and the outbox have nothing left to do. */
+  send(update: Parameters<App['bot']['handleUpdate']>[0]): Promise<void>;
+  /** Make the next calls fail the way Telegram does. */
+  failNext(method: string, error: { error_code: number; description: string; parameters?: Record<string, unknown> }, times?: number): void;
+  close(): Promise<void>;
+}
+
+export async function createHarness(options: { env?: Record<string, string>; now?: () => number } = {}): Promise<Harness> {
+  const { dir, cleanup } = tempDir();
+  const config = testConfig(dir, options.env);
+  const app = createApp({
+    config,
+    token: '123:test',
+    logger: pino({ level: 'silent' }),
+    botInfo: BOT_INFO,
+    throttle: false,
+    pollIntervalMs: 50,
+    ...(options.now && { now: options.now }),
+  });
+  const calls: SentCall[] = [];
+  const failures: Array<{ method: string; error: { error_code: number; description: string; parameters?: Record<string, unknown> }; times: number }> = [];
+  let messageId = 10_000;
+  app.bot.api.config.use(async (_prev, method, payload) => {
+    const failure = failures.find((f) => f.method === method && f.times > 0);
+    if (failure) {
+      failure.times--;
+      return { ok: false, ...failure.error } as never;
+    }
+    const p = (payload ?? {}) as Record<string, unknown>;
+    calls.push({ method, payload: p });
+    const result =
+      method === 'sendMessage' || method === 'sendPhoto' || method === 'sendDocument' || method.startsWith('edit')
+        ? { message_id: messageId++, date: Math.floor(Date.now() / 1000), chat: { id: p.chat_id, type: 'private' }, text: p.text }
+        : true;
+    return { ok: true, result } as never;
+  });
+  await app.bot.init();
+  app.pipeline.start();
+  app.sender.start();
+
+  const isMessage = (c: SentCall) => /^(send|edit)/.test(c.method) && c.method !== 'sendChatAction';
+  const sent = (chatId?: number) => calls.filter((c) => isMessage(c) && (chatId === undefined || c.payload.chat_id === chatId));
+  return {
+    app,
+    calls,
+    sent,
+    texts: (chatId) => sent(chatId).map((c) => String(c.payload.text ?? c.payload.caption ?? '')),
+    async send(update) {
+      await app.bot.handleUpdate(update);
+      await app.settle();
+    },
+    failNext(method, error, times = 1) {
+      failures.push({ method, error, times });
+    },
+    async close() {
+      await app.stop();
+      cleanup();
+    },
+  };
+}
