@@ -1,0 +1,122 @@
+/**
+ * How a unit name as a resident (or the LLM) writes it is reduced to a comparable key, and which parts of it
+ * must never be fuzzed: the number (一中 vs 二中) and the school level (实验中学 vs 实验小学).
+ */
+
+const HAN_DIGITS = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'] as const;
+const HAN_NUMERAL = '[零〇一二三四五六七八九十百]';
+
+/** 1 → 一, 10 → 十, 12 → 十二, 20 → 二十; numbers of three digits or more are left as digits (no school is called that). */
+export function digitsToHan(value: string): string {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 99) return value;
+  if (n < 10) return HAN_DIGITS[n]!;
+  const tens = Math.floor(n / 10);
+  const ones = n % 10;
+  return (tens === 1 ? '' : HAN_DIGITS[tens]!) + '十' + (ones === 0 ? '' : HAN_DIGITS[ones]!);
+}
+
+const ENGLISH_NUMBERS: Record<string, string> = {
+  one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9', ten: '10',
+  first: '1', second: '2', third: '3', fourth: '4', fifth: '5', sixth: '6', seventh: '7', eighth: '8', ninth: '9', tenth: '10',
+};
+
+/** English school words become their Chinese equivalents so "No. 1 Middle School" and 第一中学 share one key. */
+function englishToChinese(text: string): string {
+  return text
+    .replace(/\b(one|two|three|four|five|six|seven|eight|nine|ten|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b/g, (w) => ENGLISH_NUMBERS[w] ?? w)
+    .replace(/\b(?:no|number)\s*\.?\s*(?=\d)/g, '')
+    .replace(/#\s*(?=\d)/g, '')
+    .replace(/\b(?:junior\s+|senior\s+)?(?:middle|high|secondary)\s+school\b/g, '中学')
+    .replace(/\b(?:primary|elementary)\s+school\b/g, '小学')
+    .replace(/\bkindergarten\b/g, '幼儿园')
+    .replace(/\bthe\b/g, '');
+}
+
+/** 河西镇 → 河西: residents drop the 镇/乡/街道 suffix as often as they keep it. */
+export function townRoot(town: string): string {
+  return town.replace(/(镇|乡|街道办事处|街道)$/u, '');
+}
+
+/**
+ * The comparable key of a unit name: full-width folded, punctuation and spaces gone, digits as Chinese numerals,
+ * district prefixes and campus suffixes dropped, and levels contracted the way people abbreviate
+ * (第一中学 → 一中, 城关第二小学 → 城关二小, 区第一幼儿园 → 一幼).
+ */
+export function unitKey(nameAsWritten: string, towns: readonly string[] = []): string {
+  let key = englishToChinese(nameAsWritten.normalize('NFKC').toLowerCase());
+  key = key.replace(/[\p{P}\p{S}\s]/gu, '');
+  key = key.replace(/\d+/g, digitsToHan);
+  // 城关区第二小学 / 区一中 / 市实验小学: the district is implied, the unit is what follows.
+  key = key.replace(/^(?:本区|我区|全区|区|市|县)(?=\p{Script=Han}{2})/u, '');
+  key = key.replace(/^\p{Script=Han}{2}区(?=\p{Script=Han}{2})/u, '');
+  for (const town of towns) {
+    const root = townRoot(town);
+    if (root !== town) key = key.split(town).join(root);
+  }
+  // A campus or section is still the same unit.
+  key = key.replace(/(?:[东西南北新老本]?校区|分校|本部|初中部|高中部|小学部|幼儿部)$/u, '');
+  key = key.replace(/中心(?:小学|学校|完小)$/u, '中心校');
+  key = key.replace(/(中学|小学)校$/u, '$1');
+  key = key.replace(new RegExp(`第(?=${HAN_NUMERAL})`, 'gu'), '');
+  key = key.replace(/幼儿园/gu, '幼').replace(/中学/gu, '中').replace(/小学/gu, '小');
+  return key;
+}
+
+export type SchoolLevel = 'middle' | 'primary' | 'kindergarten' | 'town_center';
+
+/** The school level a key ends with, or null for venues and offices. */
+export function levelOf(key: string): SchoolLevel | null {
+  if (key.endsWith('中心校')) return 'town_center';
+  if (key.endsWith('幼')) return 'kindergarten';
+  if (key.endsWith('小')) return 'primary';
+  if (key.endsWith('中')) return 'middle';
+  return null;
+}
+
+const NUMERALS = new RegExp(`${HAN_NUMERAL}+|\\d+`, 'gu');
+
+/** Every number in a key, in order: "一中" → "一", "城关二小" → "二", "实验小" → "". */
+export function numbersOf(key: string): string {
+  return (key.match(NUMERALS) ?? []).join(',');
+}
+
+function bigrams(text: string): string[] {
+  const chars = Array.from(text);
+  if (chars.length < 2) return chars;
+  const grams: string[] = [];
+  for (let i = 0; i + 1 < chars.length; i++) grams.push(chars[i]! + chars[i + 1]!);
+  return grams;
+}
+
+/** Sørensen–Dice over character bigrams (as multisets). */
+export function bigramDice(a: string, b: string): number {
+  const left = bigrams(a);
+  const right = bigrams(b);
+  if (left.length === 0 || right.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const gram of left) counts.set(gram, (counts.get(gram) ?? 0) + 1);
+  let shared = 0;
+  for (const gram of right) {
+    const count = counts.get(gram) ?? 0;
+    if (count > 0) {
+      shared++;
+      counts.set(gram, count - 1);
+    }
+  }
+  return (2 * shared) / (left.length + right.length);
+}
+
+/**
+ * A case-insensitive pattern for a Latin-script name as it appears in running text: spaces and dots are optional
+ * between its words ("No. 1 Middle School", "no.1 middle school") and it must stand as whole words.
+ */
+export function latinNamePattern(name: string): RegExp {
+  const words = name
+    .normalize('NFKC')
+    .toLowerCase()
+    .split(/[\s.]+/)
+    .filter(Boolean)
+    .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`(?<![a-z0-9])${words.join('[\\s.]*')}(?![a-z0-9])`, 'gi');
+}
