@@ -7,6 +7,9 @@ import type { BotContext } from './bot/context.ts';
 import { createGroupsFeature } from './bot/features/groups.ts';
 import { createResidentFeature } from './bot/features/resident.ts';
 import { createStaffFeature } from './bot/features/staff.ts';
+import { createSurveyFeature } from './bot/features/survey.ts';
+import { createProblemQueries, type ProblemQueries } from './problems/problem-queries.ts';
+import { createStaffViews } from './replies/staff-views.ts';
 import { createTelegramTransport } from './bot/telegram-transport.ts';
 import { startWebhookServer, type WebhookServer } from './bot/webhook-server.ts';
 import { createLlmClassifier } from './classify/llm-classifier.ts';
@@ -60,6 +63,7 @@ export interface App {
   units: UnitRegistry;
   /** Staff actions on problems and residents' survey answers. */
   desk: ProblemDesk;
+  queries: ProblemQueries;
   outbox: Outbox;
   classifier: ReportClassifier;
   pipeline: ReportPipeline;
@@ -117,6 +121,8 @@ export function createApp(options: AppOptions): App {
   });
 
   const residentNotices = createResidentNotices(tr, config.timezone);
+  const queries = createProblemQueries(db);
+  const staffViews = createStaffViews(tr, catalogue, units, config.timezone);
   const isStaffChat = (chatId: number) => config.staffChatIds.includes(chatId);
   // The outbox sender is built after the bot; anything queued before it exists is picked up when it starts.
   let wakeSender = () => {};
@@ -145,6 +151,7 @@ export function createApp(options: AppOptions): App {
       intake,
       tr,
       features: [
+        createSurveyFeature({ intake, desk, outbox, tr, notices: residentNotices }),
         createResidentFeature({
           intake,
           reports,
@@ -154,7 +161,20 @@ export function createApp(options: AppOptions): App {
           timezone: config.timezone,
           onReport: () => wakePipeline(),
         }),
-        createStaffFeature({ tr, isStaffChat, staffLanguage: config.staffLanguage }),
+        createStaffFeature({
+          tr,
+          isStaffChat,
+          staffLanguage: config.staffLanguage,
+          desk,
+          queries,
+          problems,
+          units,
+          catalogue,
+          views: staffViews,
+          timezone: config.timezone,
+          now,
+          residentsOf: (problemId) => problems.get(problemId)?.residentCount ?? 0,
+        }),
         createGroupsFeature({ tr, isStaffChat }),
       ],
       sequentialize: sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()),
@@ -194,7 +214,7 @@ export function createApp(options: AppOptions): App {
     now,
     concurrency: config.llm?.concurrency ?? 16,
     ...(options.pollIntervalMs !== undefined && { pollIntervalMs: options.pollIntervalMs }),
-    ...(options.reclassifyIntervalMs !== undefined && { reclassifyIntervalMs: options.reclassifyIntervalMs }),
+    reclassifyIntervalMs: options.reclassifyIntervalMs ?? config.llm?.reclassifyIntervalMs ?? 10_000,
   });
   wakePipeline = () => pipeline.wake();
 
@@ -227,6 +247,7 @@ export function createApp(options: AppOptions): App {
     problems,
     units,
     desk,
+    queries,
     outbox,
     classifier,
     pipeline,

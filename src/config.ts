@@ -71,6 +71,7 @@ const EnvSchema = z.object({
   OPENAI_MAX_RETRIES: integer(0, 5).default(1),
   LLM_CONCURRENCY: integer(1, 256).default(16),
   LLM_BUDGET_PER_RESIDENT_HOUR: integer(0, 100_000).default(20),
+  LLM_RECLASSIFY_SECONDS: integer(1, 86_400).default(10),
   DATABASE_PATH: z.string().trim().min(1).default('./data/minyi.sqlite'),
   STAFF_CHAT_IDS: chatIdList.default([]),
   STAFF_LANGUAGE: z.enum(['zh', 'en']).default('zh'),
@@ -106,6 +107,8 @@ export interface LlmConfig {
   maxRetries: number;
   concurrency: number;
   budgetPerResidentHour: number;
+  /** How often reports labelled offline during an LLM failure are offered to the LLM again. */
+  reclassifyIntervalMs: number;
 }
 
 export type DeliveryConfig =
@@ -173,6 +176,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
           maxRetries: e.OPENAI_MAX_RETRIES,
           concurrency: e.LLM_CONCURRENCY,
           budgetPerResidentHour: e.LLM_BUDGET_PER_RESIDENT_HOUR,
+          reclassifyIntervalMs: e.LLM_RECLASSIFY_SECONDS * 1000,
         }
       : undefined,
     databasePath: e.DATABASE_PATH,

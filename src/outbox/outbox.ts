@@ -49,6 +49,8 @@ export interface Outbox {
   /** Give up on everything pending for a chat (the person blocked the bot). */
   abandonChat(chatId: number, error: string): number;
   nextDueAt(): number | undefined;
+  /** The message we sent to a chat as Telegram message `telegramMessageId` (to understand a reply to it). */
+  findSent(chatId: number, telegramMessageId: number): OutboxRow | undefined;
   pendingCount(): number;
 }
 
@@ -76,6 +78,17 @@ export function createOutbox(db: Db, now: () => number = Date.now): Outbox {
   const abandon = db.prepare(`UPDATE outbox SET state = 'undeliverable', last_error = ? WHERE chat_id = ? AND state = 'pending'`);
   const nextDue = db.prepare(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE state = 'pending'`);
   const pending = db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'`);
+  const sentAs = db.prepare(
+    `SELECT id, dedupe_key, chat_id, kind, payload, attempts FROM outbox WHERE chat_id = ? AND telegram_message_id = ? AND state = 'sent' ORDER BY id DESC LIMIT 1`,
+  );
+  const toRow = (row: Row): OutboxRow => ({
+    id: row.id,
+    dedupeKey: row.dedupe_key,
+    chatId: row.chat_id,
+    kind: row.kind,
+    message: JSON.parse(row.payload) as OutgoingMessage,
+    attempts: row.attempts,
+  });
 
   const each = (statement: (id: number) => void) => db.transaction((ids: readonly number[]) => ids.forEach(statement));
   const markSentTx = db.transaction((ids: readonly number[], messageId: number, at: number) => {
@@ -87,14 +100,7 @@ export function createOutbox(db: Db, now: () => number = Date.now): Outbox {
       return insert.run(entry.dedupeKey, entry.chatId, entry.kind, JSON.stringify(entry.message), at, now()).changes > 0;
     },
     due(at, limit) {
-      return (selectDue.all(at, limit) as Row[]).map((row) => ({
-        id: row.id,
-        dedupeKey: row.dedupe_key,
-        chatId: row.chat_id,
-        kind: row.kind,
-        message: JSON.parse(row.payload) as OutgoingMessage,
-        attempts: row.attempts,
-      }));
+      return (selectDue.all(at, limit) as Row[]).map(toRow);
     },
     markSent: (ids, messageId, at) => markSentTx(ids, messageId, at),
     markRetry: (ids, error, nextAttemptAt) => each((id) => retry.run(error, nextAttemptAt, id))(ids),
@@ -102,5 +108,9 @@ export function createOutbox(db: Db, now: () => number = Date.now): Outbox {
     abandonChat: (chatId, error) => abandon.run(error, chatId).changes,
     nextDueAt: () => (nextDue.get() as { at: number | null }).at ?? undefined,
     pendingCount: () => (pending.get() as { n: number }).n,
+    findSent(chatId, telegramMessageId) {
+      const row = sentAs.get(chatId, telegramMessageId) as Row | undefined;
+      return row ? toRow(row) : undefined;
+    },
   };
 }

@@ -46,6 +46,8 @@ export interface ProblemDesk {
   split(problemId: number, reportId: number, actor: Actor): DeskResult;
   /** A resident's answer to the survey; a second answer replaces the first. Only the report's own resident may answer. */
   answerSurvey(reportId: number, residentId: number, answer: SurveyAnswer): Result<{ reopened: boolean; problemId: number }>;
+  /** The answers given so far to a report's survey. */
+  surveyState(reportId: number): { fixed: FixedAnswer | null; rating: number | null } | undefined;
 }
 
 export interface ProblemDeskOptions {
@@ -261,6 +263,11 @@ export function createProblemDesk(options: ProblemDeskOptions): ProblemDesk {
         problems.record(created, { at, actor, action: 'created', toStatus: 'new', note: `#${report.id} ← #${problem.id}`, data: { splitFrom: problem.id, reportId: report.id } });
         return { ok: true, value: problems.get(created)! };
       });
+    },
+
+    surveyState(reportId) {
+      const row = feedbackRow.get(reportId) as { fixed: FixedAnswer | null; rating: number | null } | undefined;
+      return row ? { fixed: row.fixed, rating: row.rating } : undefined;
     },
 
     answerSurvey(reportId, residentId, answer) {

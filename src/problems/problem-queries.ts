@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/database.ts';
 import type { Period } from '../domain/periods.ts';
 import { STATUSES, type Problem, type ProblemStatus } from './problem.ts';
@@ -86,7 +87,7 @@ export function createProblemQueries(db: Db): ProblemQueries {
   }
 
   // Statements for fixed shapes are prepared once; list() builds from a fixed set of WHERE clauses.
-  const statements = new Map<string, ReturnType<Db['prepare']>>();
+  const statements = new Map<string, Statement<unknown[]>>();
   const prepared = (sql: string) => {
     let statement = statements.get(sql);
     if (!statement) {

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/database.ts';
 import { actorLabel, type Actor, type CloseReason, type Problem, type ProblemEvent, type ProblemStatus } from './problem.ts';
 
@@ -171,7 +172,7 @@ export function createProblemStore(db: Db): ProblemStore {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const selectHistory = db.prepare('SELECT * FROM problem_events WHERE problem_id = ? ORDER BY at, id');
-  const updates = new Map<string, ReturnType<Db['prepare']>>();
+  const updates = new Map<string, Statement<unknown[]>>();
 
   const get = (id: number) => {
     const row = selectOne.get(id) as ProblemRow | undefined;

@@ -1,0 +1,54 @@
+import { Composer } from 'grammy';
+import type { Language } from '../../domain/classification.ts';
+import type { DigestService } from '../../digest/digest-service.ts';
+import type { Translator } from '../../i18n/i18n.ts';
+import type { BotContext } from '../context.ts';
+
+export interface DigestFeatureDeps {
+  digest: Pick<DigestService, 'defaultWeek' | 'parseWeek' | 'parsePeriod' | 'queueDigest' | 'queueRanking' | 'queueText'>;
+  tr: Translator;
+  isStaffChat: (chatId: number) => boolean;
+  staffLanguage: Language;
+}
+
+/**
+ * /digest [YYYY-Www] and /ranking [week|month|quarter|period] in staff chats. Anywhere else the
+ * commands are not ours: they pass on untouched, so a resident or a foreign group learns nothing.
+ * Replies go through the outbox like the scheduled digest (the update id keeps a replay from doubling them).
+ */
+export function createDigestFeature(deps: DigestFeatureDeps): Composer<BotContext> {
+  const { digest, tr, staffLanguage: language } = deps;
+  const composer = new Composer<BotContext>();
+  const staff = composer.filter((ctx) => ctx.chat !== undefined && deps.isStaffChat(ctx.chat.id));
+
+  staff.command('digest', (ctx) => {
+    const chatId = ctx.chat!.id;
+    const argument = ctx.match.trim();
+    const week = argument === '' ? digest.defaultWeek() : digest.parseWeek(argument);
+    if (!week) {
+      digest.queueText(chatId, tr.t(language, 'digest.usage', { example: digest.defaultWeek().key }), `digest-usage:${ctx.update.update_id}:${chatId}`);
+      return;
+    }
+    const queued = digest.queueDigest(chatId, week, String(ctx.update.update_id));
+    ctx.logger.info({ week: week.key, queued }, 'digest requested');
+  });
+
+  staff.command('ranking', (ctx) => {
+    const chatId = ctx.chat!.id;
+    const period = digest.parsePeriod(ctx.match);
+    if (!period) {
+      const example = { week: digest.defaultWeek().key, ...examples(digest) };
+      digest.queueText(chatId, tr.t(language, 'ranking.usage', example), `ranking-usage:${ctx.update.update_id}:${chatId}`);
+      return;
+    }
+    const queued = digest.queueRanking(chatId, period, String(ctx.update.update_id));
+    ctx.logger.info({ period: period.key, queued }, 'ranking requested');
+  });
+
+  return composer;
+}
+
+const examples = (digest: DigestFeatureDeps['digest']) => ({
+  month: digest.parsePeriod('month')!.key,
+  quarter: digest.parsePeriod('quarter')!.key,
+});

@@ -1,0 +1,286 @@
+import type { Catalogue } from '../domain/categories.ts';
+import type { Language } from '../domain/classification.ts';
+import { formatDate, formatDateTime } from '../domain/time.ts';
+import { html } from '../i18n/html.ts';
+import type { Translator } from '../i18n/i18n.ts';
+import type { Button } from '../outbox/outbox.ts';
+import { isOverdue, type Problem, type ProblemEvent } from '../problems/problem.ts';
+import type { DeskRefusal } from '../problems/problem-desk.ts';
+import type { ProblemFilter, ProblemPage, ReportLine, Summary } from '../problems/problem-queries.ts';
+import type { UnitRegistry } from '../units/unit-registry.ts';
+
+/** How the problem list looks in staff chats: text (Telegram HTML) and buttons, nothing about sending. */
+export interface StaffViews {
+  filterName(language: Language, filter: ProblemFilter): string;
+  /** Short, 64-byte-safe form of a filter for button data. */
+  encodeFilter(filter: ProblemFilter): string;
+  decodeFilter(code: string): ProblemFilter | undefined;
+  problemList(language: Language, filter: ProblemFilter, page: ProblemPage, now: number): { html: string; buttons: Button[][] };
+  problemDetail(language: Language, problem: Problem, reports: { reports: ReportLine[]; total: number }, history: ProblemEvent[], now: number): { html: string; buttons: Button[][] };
+  reportsPage(language: Language, problem: Problem, reports: { reports: ReportLine[]; total: number }): string;
+  summary(language: Language, summary: Summary): string;
+  overdue(language: Language, overdue: { total: number; problems: Problem[] }, now: number, header?: 'list' | 'reminder'): string;
+  search(language: Language, words: string, problems: Problem[], now: number): string;
+  unitsDirectory(language: Language): string;
+  unmatched(language: Language, names: Array<{ written: string; reports: number }>): string;
+  refusal(language: Language, refusal: DeskRefusal): string;
+  late(language: Language, ms: number): string;
+  unitOf(language: Language, problem: Pick<Problem, 'unitId' | 'unitWritten'>): string;
+}
+
+const HOUR = 3_600_000;
+const MAX_TEXT = 300;
+
+export function createStaffViews(tr: Translator, catalogue: Catalogue, units: UnitRegistry, timezone: string): StaffViews {
+  const unitOf = (language: Language, p: Pick<Problem, 'unitId' | 'unitWritten'>) =>
+    (p.unitId ? units.name(p.unitId) : undefined) ?? p.unitWritten ?? tr.t(language, 'unit.unknown');
+  const status = (language: Language, s: string) => tr.t(language, `status.${s}`);
+  const late = (language: Language, ms: number) =>
+    ms >= 48 * HOUR ? tr.t(language, 'staff.late.days', { n: Math.floor(ms / (24 * HOUR)) }) : tr.t(language, 'staff.late.hours', { n: Math.max(1, Math.floor(ms / HOUR)) });
+  const cut = (text: string, max = MAX_TEXT) => {
+    const chars = Array.from(text.replace(/\s+/g, ' ').trim());
+    return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('');
+  };
+
+  function flags(language: Language, p: Problem, now: number): string {
+    const marks = [
+      p.urgent && tr.t(language, 'staff.flag.urgent'),
+      isOverdue(p, now) && tr.t(language, 'staff.flag.overdue'),
+      p.recurring && tr.t(language, 'staff.flag.recurring'),
+      p.widespread && tr.t(language, 'staff.flag.widespread'),
+    ].filter(Boolean);
+    return marks.length ? `${marks.join('')} ` : '';
+  }
+
+  function flagWords(language: Language, p: Problem, now: number): string {
+    return [
+      p.urgent && tr.t(language, 'staff.flags_words.urgent'),
+      isOverdue(p, now) && tr.t(language, 'staff.flags_words.overdue'),
+      p.recurring && tr.t(language, 'staff.flags_words.recurring'),
+      p.widespread && tr.t(language, 'staff.flags_words.widespread'),
+    ]
+      .filter(Boolean)
+      .map((w) => `[${w}]`)
+      .join(' ');
+  }
+
+  const line = (language: Language, p: Problem, now: number) =>
+    tr.t(language, 'staff.list.line', {
+      id: p.id,
+      flags: html(flags(language, p, now)),
+      unit: unitOf(language, p),
+      title: cut(p.title, 60),
+      status: status(language, p.status),
+      reports: p.reportCount,
+    });
+
+  function filterName(language: Language, filter: ProblemFilter): string {
+    switch (filter.type) {
+      case 'category':
+        return catalogue.name(filter.category, language);
+      case 'unit':
+        return units.name(filter.unitId) ?? filter.unitId;
+      case 'status':
+        return status(language, filter.status);
+      default:
+        return tr.t(language, `staff.filter.${filter.type}`);
+    }
+  }
+
+  function encodeFilter(filter: ProblemFilter): string {
+    switch (filter.type) {
+      case 'category':
+        return `c.${filter.category}`;
+      case 'unit':
+        return `u.${filter.unitId}`;
+      case 'status':
+        return `s.${filter.status}`;
+      default:
+        return filter.type;
+    }
+  }
+
+  function decodeFilter(code: string): ProblemFilter | undefined {
+    const [kind, value] = code.split('.', 2) as [string, string | undefined];
+    if (value !== undefined) {
+      if (kind === 'c' && catalogue.has(value)) return { type: 'category', category: value };
+      if (kind === 'u' && units.get(value)) return { type: 'unit', unitId: value };
+      if (kind === 's' && ['new', 'assigned', 'in_progress', 'resolved', 'closed'].includes(value)) return { type: 'status', status: value as never };
+      return undefined;
+    }
+    return ['open', 'all', 'overdue', 'recurring', 'widespread', 'urgent'].includes(kind) ? ({ type: kind } as ProblemFilter) : undefined;
+  }
+
+  return {
+    filterName,
+    encodeFilter,
+    decodeFilter,
+    late,
+    unitOf,
+
+    problemList(language, filter, page, now) {
+      const name = filterName(language, filter);
+      if (page.total === 0) return { html: tr.t(language, 'staff.list.empty', { filter: name }), buttons: [] };
+      const text = [
+        tr.t(language, 'staff.list.header', { filter: name, total: page.total, page: page.page, pages: page.pages }),
+        ...page.problems.map((p) => line(language, p, now)),
+      ].join('\n');
+      const code = encodeFilter(filter);
+      const open = page.problems.map((p) => ({ text: `#${p.id}`, data: `pd:${p.id}` }));
+      const buttons: Button[][] = [];
+      for (let i = 0; i < open.length; i += 5) buttons.push(open.slice(i, i + 5));
+      const nav: Button[] = [];
+      if (page.page > 1) nav.push({ text: tr.t(language, 'staff.buttons.prev'), data: `pl:${code}:${page.page - 1}` });
+      if (page.page < page.pages) nav.push({ text: tr.t(language, 'staff.buttons.next'), data: `pl:${code}:${page.page + 1}` });
+      if (nav.length) buttons.push(nav);
+      return { html: text, buttons };
+    },
+
+    problemDetail(language, p, reports, history, now) {
+      const overdueNote = isOverdue(p, now) ? ` ${tr.t(language, 'staff.detail.overdue', { late: late(language, now - p.deadlineAt!) })}` : '';
+      const parts = [
+        tr.t(language, 'staff.detail.header', { id: p.id, flags: flagWords(language, p, now), title: p.title }),
+        tr.t(language, 'staff.detail.fields', {
+          category: catalogue.name(p.category, language),
+          unit: unitOf(language, p),
+          status: status(language, p.status) + (p.closeReason ? ` (${tr.t(language, `reason.${p.closeReason}`)})` : ''),
+          responsible: (p.responsibleUnitId ? units.name(p.responsibleUnitId) : undefined) ?? tr.t(language, 'staff.unassigned'),
+          deadline: (p.deadlineAt ? formatDateTime(p.deadlineAt, timezone) : '—') + overdueNote,
+          reports: p.reportCount,
+          residents: p.residentCount,
+          first: p.firstReportAt ? formatDateTime(p.firstReportAt, timezone) : '—',
+          last: p.lastReportAt ? formatDateTime(p.lastReportAt, timezone) : '—',
+        }),
+        this.reportsPage(language, p, reports),
+        [
+          tr.t(language, 'staff.detail.history'),
+          ...history.slice(-10).map((e) =>
+            tr.t(language, 'staff.detail.history_line', {
+              at: formatDateTime(e.at, timezone),
+              who: e.actor.startsWith('staff:')
+                ? tr.t(language, 'staff.who.staff', { id: e.actor.slice(6) })
+                : e.actor.startsWith('resident:')
+                  ? tr.t(language, 'staff.who.resident')
+                  : tr.t(language, 'staff.who.system'),
+              what: [
+                tr.has(`staff.action.${e.action}`) ? tr.t(language, `staff.action.${e.action}`) : e.action,
+                e.toStatus && e.fromStatus !== e.toStatus ? `→ ${status(language, e.toStatus)}` : '',
+                e.note ? `${language === 'zh' ? '：' : ': '}${cut(e.note, 120)}` : '',
+              ].filter(Boolean).join(' ').replace(/ (：|: )/, '$1'),
+            }),
+          ),
+        ].join('\n'),
+      ];
+      const buttons: Button[][] = [
+        [
+          { text: tr.t(language, 'staff.buttons.in_progress'), data: `pa:ip:${p.id}` },
+          { text: tr.t(language, 'staff.buttons.resolve'), data: `pa:rs:${p.id}` },
+          { text: tr.t(language, 'staff.buttons.close'), data: `pa:cl:${p.id}` },
+        ],
+      ];
+      if (reports.total > reports.reports.length) buttons.push([{ text: tr.t(language, 'staff.buttons.reports'), data: `pr:${p.id}` }]);
+      return { html: parts.join('\n\n'), buttons };
+    },
+
+    reportsPage(language, p, reports) {
+      return [
+        tr.t(language, 'staff.detail.reports', { shown: reports.reports.length, total: reports.total }),
+        ...reports.reports.map((r) =>
+          tr.t(language, 'staff.detail.report_line', {
+            id: r.id,
+            at: formatDateTime(r.receivedAt, timezone),
+            text: r.text === null ? tr.t(language, 'staff.detail.erased') : cut(r.text) + (r.mediaKind ? ` [${r.mediaKind}]` : ''),
+          }),
+        ),
+      ].join('\n');
+    },
+
+    summary(language, s) {
+      const blocks = [
+        tr.t(language, 'staff.summary.header', {
+          period: tr.t(language, `staff.period.${s.period.name}`),
+          from: formatDate(s.period.start, timezone),
+          to: formatDate(s.period.end - 1, timezone),
+        }) + '\n' + tr.t(language, 'staff.summary.counts', { reports: s.newReports, problems: s.newProblems }),
+      ];
+      if (s.reportsByCategory.length) {
+        blocks.push([tr.t(language, 'staff.summary.by_category'), ...s.reportsByCategory.map((c) => tr.t(language, 'staff.summary.category_line', { category: catalogue.name(c.category, language), n: c.reports }))].join('\n'));
+      }
+      const statuses = s.problemsByStatus.filter((x) => x.problems > 0);
+      if (statuses.length) {
+        blocks.push([tr.t(language, 'staff.summary.by_status'), ...statuses.map((x) => tr.t(language, 'staff.summary.status_line', { status: status(language, x.status), n: x.problems }))].join('\n'));
+      }
+      if (s.urgentOpen.length) {
+        blocks.push([tr.t(language, 'staff.summary.urgent'), ...s.urgentOpen.map((p) => line(language, p, s.period.end))].join('\n'));
+      }
+      blocks.push([tr.t(language, 'staff.summary.overdue', { n: s.overdueCount }), ...s.overdue.map((p) => line(language, p, s.period.end))].join('\n'));
+      if (s.top.length) {
+        blocks.push([tr.t(language, 'staff.summary.top'), ...s.top.map((t) => tr.t(language, 'staff.summary.top_line', { id: t.problem.id, unit: unitOf(language, t.problem), title: cut(t.problem.title, 60), n: t.reportsInPeriod }))].join('\n'));
+      }
+      return blocks.join('\n\n');
+    },
+
+    overdue(language, overdue, now, header = 'list') {
+      if (overdue.total === 0) return tr.t(language, 'staff.overdue.empty');
+      const head = header === 'reminder' ? tr.t(language, 'staff.reminder.header', { total: overdue.total }) : tr.t(language, 'staff.overdue.header', { total: overdue.total });
+      return [
+        head,
+        ...overdue.problems.map((p) =>
+          tr.t(language, 'staff.overdue.line', {
+            id: p.id,
+            unit: unitOf(language, p),
+            title: cut(p.title, 60),
+            responsible: (p.responsibleUnitId ? units.name(p.responsibleUnitId) : undefined) ?? tr.t(language, 'staff.unassigned'),
+            deadline: p.deadlineAt ? formatDate(p.deadlineAt, timezone) : '—',
+            late: late(language, now - (p.deadlineAt ?? now)),
+          }),
+        ),
+      ].join('\n');
+    },
+
+    search(language, words, problems, now) {
+      if (problems.length === 0) return tr.t(language, 'staff.search.empty', { words });
+      return [tr.t(language, 'staff.search.header', { words, n: problems.length }), ...problems.map((p) => line(language, p, now))].join('\n');
+    },
+
+    unitsDirectory(language) {
+      const all = units.all();
+      const types = [...new Set(all.map((u) => u.type))];
+      return [
+        tr.t(language, 'staff.units.header', { n: all.length }),
+        ...types.map((type) =>
+          tr.t(language, 'staff.units.type_line', {
+            type: tr.t(language, `unit_type.${type}`),
+            names: all.filter((u) => u.type === type).map((u) => u.name).join('、'),
+          }),
+        ),
+      ].join('\n');
+    },
+
+    unmatched(language, names) {
+      if (names.length === 0) return tr.t(language, 'staff.units.unmatched_empty');
+      return [tr.t(language, 'staff.units.unmatched_header'), ...names.map((n) => tr.t(language, 'staff.units.unmatched_line', { written: n.written, n: n.reports }))].join('\n');
+    },
+
+    refusal(language, r) {
+      switch (r.reason) {
+        case 'no_such_problem':
+          return tr.t(language, 'staff.no_problem', { id: r.problemId });
+        case 'no_such_unit':
+          return tr.t(language, 'staff.no_unit', { unit: r.unit });
+        case 'no_such_report':
+          return tr.t(language, 'staff.no_report', { id: r.reportId });
+        case 'report_not_in_problem':
+          return tr.t(language, 'staff.report_not_in_problem', { report: r.reportId, problem: r.problemId });
+        case 'already':
+          return tr.t(language, 'staff.already', { status: status(language, r.status) });
+        case 'same_problem':
+          return tr.t(language, 'staff.same_problem');
+        case 'last_report':
+          return tr.t(language, 'staff.last_report');
+        case 'closed_problem':
+          return tr.t(language, 'staff.closed_problem', { id: r.problemId });
+      }
+    },
+  };
+}
