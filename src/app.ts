@@ -28,6 +28,7 @@ import { createOutbox, type Outbox } from './outbox/outbox.ts';
 import { createSender, type Sender } from './outbox/sender.ts';
 import { createReportPipeline, type ReportPipeline } from './pipeline/report-pipeline.ts';
 import { createGrouping } from './problems/grouping.ts';
+import { createLlmDecider } from './problems/llm-decider.ts';
 import { createProblemStore, type ProblemStore } from './problems/problem-store.ts';
 import { createReplies } from './replies/replies.ts';
 import { createResidentNotices } from './replies/resident-notices.ts';
@@ -85,9 +86,12 @@ export function createApp(options: AppOptions): App {
   const units = createUnitRegistry(db, now);
 
   const offline = createOfflineClassifier({ catalogue, examples: loadExamples() });
-  const llm = config.llm
+  const openai = config.llm
+    ? new OpenAI({ apiKey: config.llm.apiKey, baseURL: config.llm.baseURL, maxRetries: config.llm.maxRetries, timeout: config.llm.timeoutMs })
+    : undefined;
+  const llm = config.llm && openai
     ? createLlmClassifier({
-        client: new OpenAI({ apiKey: config.llm.apiKey, baseURL: config.llm.baseURL, maxRetries: config.llm.maxRetries, timeout: config.llm.timeoutMs }),
+        client: openai,
         model: config.llm.model,
         catalogue,
         timeoutMs: config.llm.timeoutMs,
@@ -202,6 +206,10 @@ export function createApp(options: AppOptions): App {
     problems,
     classifier,
     grouping,
+    ...(openai &&
+      config.llm && {
+        decider: createLlmDecider({ client: openai, model: config.llm.model, timeoutMs: config.llm.timeoutMs, breaker: classifier.breaker, logger: logger.child({ module: 'grouping' }) }),
+      }),
     matchUnit: (written) => units.match(written),
     outbox,
     replies,

@@ -69,7 +69,7 @@ describe('end to end, through the Bot API emulator', () => {
   });
 
   it('a report classified by the LLM gets a reply naming the LLM’s category', async () => {
-    llm.setResponder((request) => ({
+    llm.setResponder((request) => request.schemaName === 'grouping_decision' ? { same_as: null } : ({
       category: request.lastUserText.includes('羽毛球') ? 'sports' : 'other',
       kind: 'suggestion',
       urgent: false,
@@ -147,7 +147,9 @@ describe('end to end, through the Bot API emulator', () => {
 
   it('after kill -9 with reports still pending, a restart answers every one exactly once', async () => {
     llm.setLatency(4000);
-    llm.setResponder(() => ({ category: 'fees', kind: 'complaint', urgent: false, unit: null, summary: '乱收费', language: 'zh' }));
+    llm.setResponder((request) =>
+      request.schemaName === 'grouping_decision' ? { same_as: null } : { category: 'fees', kind: 'complaint', urgent: false, unit: null, summary: '乱收费', language: 'zh' },
+    );
     bot = await startBot(true, { OPENAI_TIMEOUT_MS: '10000' });
     for (let i = 0; i < 5; i++) telegram.sendUserMessage({ from: zh(20 + i), text: `第${i + 1}个：学校强制收取${100 + i}元资料费` });
     await eventually(() => (db().prepare('SELECT COUNT(*) AS n FROM reports').get() as { n: number }).n === 5, 10_000);
