@@ -12,14 +12,18 @@ export interface OpenDatabaseOptions {
   busyTimeoutMs?: number;
 }
 
-/** One connection, WAL, foreign keys on, migrations applied. `:memory:` works for tests. */
+/**
+ * One connection, WAL, foreign keys on, migrations applied. `:memory:` works for tests.
+ * The busy timeout is short on purpose: SQLite waits synchronously, blocking the event loop; longer locks
+ * are waited out asynchronously by withBusyRetry and the workers' own retries.
+ */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+  db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 1000))}`);
   migrate(db);
   return db;
 }

@@ -12,6 +12,8 @@ export interface Replies {
   handlingTime(language: Language, hours: number): string;
 }
 
+const ALERT_TEXT_MAX = 2500;
+
 export function createReplies(tr: Translator, catalogue: Catalogue): Replies {
   const handlingTime = (language: Language, hours: number) =>
     hours < 72 || hours % 24 !== 0 ? tr.t(language, 'time.hours', { n: hours }) : tr.t(language, 'time.days', { n: hours / 24 });
@@ -61,7 +63,8 @@ export function createReplies(tr: Translator, catalogue: Catalogue): Replies {
           category: catalogue.name(c.category, language),
           unit: report.unitName ?? c.unit ?? tr.t(language, 'unit.unknown'),
           summary: c.summary,
-          text: report.text,
+          // The alert must fit Telegram's 4096 characters whatever the resident sent; /problem shows the rest.
+          text: Array.from(report.text).length > ALERT_TEXT_MAX ? `${Array.from(report.text).slice(0, ALERT_TEXT_MAX).join('')}…` : report.text,
         }),
       };
     },
