@@ -1,0 +1,79 @@
+import { existsSync, readFileSync } from 'node:fs';
+import pino from 'pino';
+import { z } from 'zod';
+import { evaluate, formatReport, type EvaluationRow } from '../classify/metrics.ts';
+import { KINDS } from '../domain/classification.ts';
+import { loadCatalogue } from '../domain/categories.ts';
+import { buildClassifier } from './classifier-from-env.ts';
+
+/**
+ * npm run eval -- FILE.jsonl [--offline] [--json]
+ * Scores the configured classifier (LLM when configured, else offline) on an operator's labelled lines.
+ */
+const Line = z.object({
+  text: z.string().min(1),
+  category: z.string().min(1),
+  kind: z.enum(KINDS),
+  urgent: z.boolean(),
+});
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const json = args.includes('--json');
+  const offlineOnly = args.includes('--offline');
+  const file = args.find((a) => !a.startsWith('--'));
+  if (!file) {
+    process.stderr.write('usage: npm run eval -- FILE.jsonl [--offline] [--json]\n');
+    process.exit(2);
+  }
+  if (!existsSync(file)) {
+    process.stderr.write(`eval: no such file: ${file}\n`);
+    process.exit(2);
+  }
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const items: Array<z.infer<typeof Line>> = [];
+  for (const [i, raw] of lines.entries()) {
+    if (raw.trim() === '') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      process.stderr.write(`eval: ${file}:${i + 1}: not valid JSON\n`);
+      process.exit(2);
+    }
+    const line = Line.safeParse(parsed);
+    if (!line.success) {
+      const issue = line.error.issues[0]!;
+      process.stderr.write(`eval: ${file}:${i + 1}: ${issue.path.join('.') || 'line'}: ${issue.message}\n`);
+      process.exit(2);
+    }
+    items.push(line.data);
+  }
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const catalogue = loadCatalogue();
+  const { classifier, close } = buildClassifier({ offlineOnly, logger: pino({ level: 'silent' }) });
+  const rows: EvaluationRow[] = [];
+  const by = { llm: 0, offline: 0 };
+  try {
+    // Concurrency is bounded inside the classifier; all lines are submitted together.
+    const outcomes = await Promise.all(items.map((item) => classifier.classify(item.text, { residentId: null })));
+    for (const [i, outcome] of outcomes.entries()) {
+      const item = items[i]!;
+      by[outcome.by]++;
+      rows.push({
+        expected: { category: item.category, kind: item.kind, urgent: item.urgent },
+        actual: { category: outcome.classification.category, kind: outcome.classification.kind, urgent: outcome.classification.urgent },
+      });
+    }
+  } finally {
+    close();
+  }
+  const report = evaluate(rows, catalogue.ids);
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ ...report, classified_by: by })}\n`);
+  } else {
+    process.stdout.write(`${formatReport(report)}\nclassified by: llm ${by.llm}, offline ${by.offline}\n`);
+  }
+}
+
+await main();
