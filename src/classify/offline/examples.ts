@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { KINDS } from '../../domain/classification.ts';
+import type { Kind } from '../../domain/classification.ts';
+import type { Catalogue } from '../../domain/categories.ts';
+
+/** One hand-labelled resident message: training data for the offline classifier and few-shot pool for the LLM. */
+export type LabelledExample = {
+  text: string;
+  category: string;
+  kind: Kind;
+  urgent: boolean;
+  unit?: string | null;
+};
+
+const LabelledExampleSchema = z
+  .object({
+    text: z.string().trim().min(1),
+    category: z.string().min(1),
+    kind: z.enum(KINDS),
+    urgent: z.boolean(),
+    unit: z.string().min(1).nullable().optional(),
+  })
+  .strict();
+
+export const DEFAULT_EXAMPLES_PATH = new URL('../../../prompts/examples.jsonl', import.meta.url);
+
+/** Parse JSONL text; a bad line fails the whole load, naming the source and line, so a typo never silently shrinks the training set. */
+export function parseExamples(jsonl: string, source = 'examples'): LabelledExample[] {
+  const examples: LabelledExample[] = [];
+  const lines = jsonl.split(/\r?\n/);
+  lines.forEach((line, index) => {
+    if (line.trim() === '') return;
+    const lineNumber = index + 1;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch (error) {
+      throw new Error(`${source}:${lineNumber}: not valid JSON (${(error as Error).message})`);
+    }
+    const parsed = LabelledExampleSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issues = parsed.error.issues
+        .map((issue) => `${issue.path.join('.') || '(line)'}: ${issue.message}`)
+        .join('; ');
+      throw new Error(`${source}:${lineNumber}: invalid example (${issues})`);
+    }
+    examples.push(parsed.data);
+  });
+  return examples;
+}
+
+export function loadExamples(path: string | URL = DEFAULT_EXAMPLES_PATH): LabelledExample[] {
+  const source = path instanceof URL ? path.pathname : path;
+  return parseExamples(readFileSync(path, 'utf8'), source);
+}
+
+/**
+ * Refuse examples whose category the catalogue does not know, and categories nobody wrote examples for:
+ * after a change to categories.json the model must fail loudly, not learn a stale label set.
+ */
+export function assertExamplesMatchCatalogue(examples: readonly LabelledExample[], catalogue: Catalogue): void {
+  const unknown = new Map<string, number>();
+  for (const example of examples) {
+    if (!catalogue.has(example.category)) unknown.set(example.category, (unknown.get(example.category) ?? 0) + 1);
+  }
+  if (unknown.size > 0) {
+    const list = [...unknown].map(([id, count]) => `${id} (${count})`).join(', ');
+    throw new Error(`examples: categories not in the catalogue: ${list}; fix prompts/examples.jsonl or prompts/categories.json`);
+  }
+  const covered = new Set(examples.map((example) => example.category));
+  const missing = catalogue.ids.filter((id) => !covered.has(id));
+  if (missing.length > 0) {
+    throw new Error(`examples: no examples for categories: ${missing.join(', ')}; add some to prompts/examples.jsonl`);
+  }
+}
