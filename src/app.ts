@@ -8,6 +8,9 @@ import { createGroupsFeature } from './bot/features/groups.ts';
 import { createResidentFeature } from './bot/features/resident.ts';
 import { createStaffFeature } from './bot/features/staff.ts';
 import { createSurveyFeature } from './bot/features/survey.ts';
+import { createStaffExportFeature } from './bot/features/staff-export.ts';
+import { createStaffQuestionsFeature } from './bot/features/staff-questions.ts';
+import { createStaffQuestions } from './questions/staff-questions.ts';
 import { createProblemQueries, type ProblemQueries } from './problems/problem-queries.ts';
 import { createStaffViews } from './replies/staff-views.ts';
 import { createTelegramTransport } from './bot/telegram-transport.ts';
@@ -178,6 +181,25 @@ export function createApp(options: AppOptions): App {
           timezone: config.timezone,
           now,
           residentsOf: (problemId) => problems.get(problemId)?.residentCount ?? 0,
+        }),
+        createStaffExportFeature({ db, units, catalogue, tr, timezone: config.timezone, isStaffChat, staffLanguage: config.staffLanguage, now }),
+        // Last among staff features: a reply other features wait for (a resolution note) must reach them first.
+        createStaffQuestionsFeature({
+          questions: createStaffQuestions({
+            client: openai,
+            model: config.llm?.model ?? '',
+            queries,
+            problems,
+            units,
+            catalogue,
+            timezone: config.timezone,
+            now,
+            timeoutMs: config.llm?.timeoutMs ?? 15_000,
+            maxRetries: config.llm?.maxRetries ?? 1,
+          }),
+          tr,
+          isStaffChat,
+          staffLanguage: config.staffLanguage,
         }),
         createGroupsFeature({ tr, isStaffChat }),
       ],

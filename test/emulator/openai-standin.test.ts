@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import OpenAI, { APIConnectionTimeoutError, BadRequestError, InternalServerError, RateLimitError } from 'openai';
 import { LengthFinishReasonError } from 'openai/core/error';
-import { zodResponseFormat } from 'openai/helpers/zod';
+import { zodFunction, zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
-import { createOpenAiStandin, type OpenAiStandin } from '../support/openai-standin.ts';
+import { createOpenAiStandin, toolCalls, type OpenAiStandin } from '../support/openai-standin.ts';
 
 const Classification = z.object({
   category: z.enum(['facilities', 'teaching', 'safety', 'other']),
@@ -172,5 +172,28 @@ describe('the OpenAI stand-in', () => {
     });
     await expect(loose).rejects.toThrow(/additionalProperties/);
     expect(standin.counts).toMatchObject({ unauthorized: 1, bad_request: 2 });
+  });
+
+  it('answers with tool calls, takes their results back, and checks the conversation like the API', async () => {
+    const tools = [zodFunction({ name: 'count_reports', description: 'Count reports', parameters: z.object({ unit: z.string().nullable() }) })];
+    standin.setResponder((request) =>
+      request.messages.some((m) => m.role === 'tool') ? `There were ${request.messages.at(-1)!.content} reports.` : toolCalls({ name: 'count_reports', arguments: { unit: '一中' } }),
+    );
+    const question = { role: 'user' as const, content: 'How many?' };
+    const first = await client.chat.completions.create({ model: 'm', messages: [question], tools });
+    const call = first.choices[0]!.message.tool_calls![0]!;
+    expect(first.choices[0]!.finish_reason).toBe('tool_calls');
+    expect(call.type === 'function' && JSON.parse(call.function.arguments)).toEqual({ unit: '一中' });
+    expect(standin.requests[0]!.body).toMatchObject({ tools: [{ type: 'function', function: { name: 'count_reports', strict: true } }] });
+
+    const assistant = first.choices[0]!.message;
+    const second = await client.chat.completions.create({ model: 'm', messages: [question, assistant, { role: 'tool', tool_call_id: call.id, content: '7' }], tools });
+    expect(second.choices[0]!.message.content).toBe('There were 7 reports.');
+
+    await expect(client.chat.completions.create({ model: 'm', messages: [question, assistant], tools })).rejects.toThrow(/tool_call_ids did not have response messages/);
+    await expect(client.chat.completions.create({ model: 'm', messages: [question, { role: 'tool', tool_call_id: 'x', content: '1' }] })).rejects.toThrow(/must be a response/);
+    standin.setResponder(() => toolCalls({ name: 'count_reports', arguments: { unit: 3 } }));
+    await expect(client.chat.completions.create({ model: 'm', messages: [question], tools })).rejects.toBeInstanceOf(InternalServerError);
+    expect(standin.counts).toMatchObject({ ok: 2, bad_request: 2, responder_error: 1 });
   });
 });

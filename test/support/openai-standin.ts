@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A local stand-in for OpenAI's Chat Completions endpoint (non-streaming), for tests and benchmarks.
- * It checks requests the way the API does (key, model, messages, a strict JSON schema), answers from a
- * test-set responder, and fails on demand in each way the real service fails.
+ * It checks requests the way the API does (key, model, messages, a strict JSON schema, function tools and
+ * their results), answers from a test-set responder (content, or tool calls via `toolCalls`), and fails
+ * on demand in each way the real service fails.
  */
 
 export type StandinMode =
@@ -36,10 +37,29 @@ export interface StandinRequest {
   lastUserText: string;
   schemaName?: string;
   schema?: JsonSchema;
+  /** The function tools the request offers (tool calling); absent when it offers none. */
+  tools?: StandinTool[];
 }
 
-/** Returns the object the model "answers" (serialised as the JSON content); a string is sent as is. */
+export interface StandinTool {
+  name: string;
+  parameters: JsonSchema;
+  strict: boolean;
+}
+
+/**
+ * Returns the object the model "answers" (serialised as the JSON content); a string is sent as is;
+ * `toolCalls(...)` answers with tool calls instead of content.
+ */
 export type Responder = (request: StandinRequest) => object | string | Promise<object | string>;
+
+/** An answer that asks the client to call tools (see `toolCalls`). */
+export class StandinToolCalls {
+  constructor(readonly calls: ReadonlyArray<{ name: string; arguments: object | string }>) {}
+}
+
+/** What a responder returns to make the "model" call tools: `toolCalls({ name: 'count', arguments: { … } })`. */
+export const toolCalls = (...calls: Array<{ name: string; arguments: object | string }>): StandinToolCalls => new StandinToolCalls(calls);
 
 export interface RecordedRequest {
   at: number;
@@ -121,6 +141,7 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
   let latency = { meanMs: 0, jitterMs: 0 };
   let random = mulberry32(options.seed ?? 1);
   let completionCounter = 0;
+  let toolCallCounter = 0;
   let port = 0;
   let started = false;
 
@@ -224,9 +245,27 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
       sendError(res, 500, { message: `standin responder threw: ${String(error)}`, type: 'server_error', param: null, code: null });
       return;
     }
-    let content: string | null = typeof answer === 'string' ? answer : JSON.stringify(answer);
+    let calls: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }> | undefined;
+    if (answer instanceof StandinToolCalls) {
+      if (current === 'ok') {
+        const problem = toolCallProblem(answer, request.tools);
+        if (problem) {
+          record(req, body, 'responder_error', delay);
+          sendError(res, 500, { message: `standin responder asked for a tool call the request does not allow: ${problem}`, type: 'server_error', param: null, code: null });
+          return;
+        }
+        calls = answer.calls.map((call) => ({
+          id: `call_standin_${++toolCallCounter}`,
+          type: 'function' as const,
+          function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments) },
+        }));
+      }
+      // The failure modes below act on an empty answer.
+      answer = '';
+    }
+    let content: string | null = calls ? null : typeof answer === 'string' ? answer : JSON.stringify(answer);
     let refusal: string | null = null;
-    let finishReason: 'stop' | 'length' = 'stop';
+    let finishReason: 'stop' | 'length' | 'tool_calls' = calls ? 'tool_calls' : 'stop';
 
     if (current === 'ok' && request.schema && typeof answer !== 'string') {
       const problems = validateAgainstSchema(answer, request.schema);
@@ -254,8 +293,9 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
 
     record(req, body, current, delay);
     const promptTokens = request.messages.reduce((sum, m) => sum + estimateTokens(m.content) + 4, 3) +
-      (request.schema ? estimateTokens(JSON.stringify(request.schema)) : 0);
-    const completionTokens = estimateTokens(content ?? refusal ?? '');
+      (request.schema ? estimateTokens(JSON.stringify(request.schema)) : 0) +
+      (request.tools ? estimateTokens(JSON.stringify(request.tools)) : 0);
+    const completionTokens = estimateTokens(content ?? refusal ?? JSON.stringify(calls ?? ''));
     const completion = {
       id: `chatcmpl-standin${++completionCounter}`,
       object: 'chat.completion',
@@ -264,7 +304,7 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content, refusal, annotations: [] },
+          message: { role: 'assistant', content, refusal, annotations: [], ...(calls && { tool_calls: calls }) },
           logprobs: null,
           finish_reason: finishReason,
         },
@@ -348,6 +388,7 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
       latency = { meanMs: 0, jitterMs: 0 };
       random = mulberry32(options.seed ?? 1);
       requests.length = 0;
+      toolCallCounter = 0;
       for (const outcome of OUTCOMES) counts[outcome] = 0;
     },
   };
@@ -389,7 +430,9 @@ function validate(req: IncomingMessage, body: unknown): StandinRequest {
     }
     return { role: String(m.role), content: content ?? '' };
   });
+  checkToolConversation(b.messages);
   const lastUser = [...messages].reverse().find((m) => m.role === 'user');
+  const tools = b.tools === undefined ? undefined : validateTools(b.tools);
 
   const format = b.response_format;
   let schemaName: string | undefined;
@@ -425,7 +468,77 @@ function validate(req: IncomingMessage, body: unknown): StandinRequest {
     lastUserText: lastUser?.content ?? '',
     ...(schemaName ? { schemaName } : {}),
     ...(schema ? { schema } : {}),
+    ...(tools ? { tools } : {}),
   };
+}
+
+/** `tools` as the API checks it: function tools with valid names, and strict schemas that are strict. */
+function validateTools(raw: unknown): StandinTool[] {
+  if (!Array.isArray(raw)) throw new RequestError(400, 'bad_request', "Invalid type for 'tools': expected an array.", 'tools');
+  return raw.map((tool: any, i: number) => {
+    if (tool?.type !== 'function' || typeof tool.function !== 'object' || tool.function === null) {
+      throw new RequestError(400, 'bad_request', `Invalid value for 'tools[${i}].type'.`, `tools[${i}].type`);
+    }
+    const fn = tool.function;
+    if (typeof fn.name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(fn.name)) {
+      throw new RequestError(400, 'bad_request', `Invalid 'tools[${i}].function.name'.`, `tools[${i}].function.name`);
+    }
+    const parameters = (fn.parameters ?? { type: 'object', properties: {} }) as JsonSchema;
+    if (fn.strict === true) {
+      const problem = strictSchemaProblem(parameters, parameters, '');
+      if (problem) {
+        throw new RequestError(400, 'bad_request', `Invalid schema for function '${fn.name}': ${problem}`, `tools[${i}].function.parameters`, 'invalid_function_parameters');
+      }
+    }
+    return { name: fn.name, parameters, strict: fn.strict === true };
+  });
+}
+
+/** Tool results must answer the assistant message right before them, and every call must be answered. */
+function checkToolConversation(messages: any[]): void {
+  let pending: Set<string> | undefined;
+  messages.forEach((m: any, i: number) => {
+    if (m.role === 'tool') {
+      if (!pending || typeof m.tool_call_id !== 'string' || !pending.has(m.tool_call_id)) {
+        throw new RequestError(400, 'bad_request', "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.", `messages.[${i}].role`);
+      }
+      pending.delete(m.tool_call_id);
+      return;
+    }
+    if (pending && pending.size > 0) {
+      throw new RequestError(
+        400,
+        'bad_request',
+        `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...pending].join(', ')}`,
+        'messages',
+      );
+    }
+    pending = m.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0
+      ? new Set(m.tool_calls.map((c: any) => String(c?.id)))
+      : undefined;
+  });
+  if (pending && pending.size > 0) {
+    throw new RequestError(
+      400,
+      'bad_request',
+      `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...pending].join(', ')}`,
+      'messages',
+    );
+  }
+}
+
+/** A responder's tool calls must name offered tools, with arguments that fit a strict tool's schema. */
+function toolCallProblem(answer: StandinToolCalls, tools: StandinTool[] | undefined): string | undefined {
+  if (answer.calls.length === 0) return 'no calls';
+  for (const call of answer.calls) {
+    const tool = tools?.find((t) => t.name === call.name);
+    if (!tool) return `${call.name} is not among the request's tools`;
+    if (tool.strict && typeof call.arguments !== 'string') {
+      const problems = validateAgainstSchema(call.arguments, tool.parameters);
+      if (problems.length > 0) return `${call.name}: ${problems.join('; ')}`;
+    }
+  }
+  return undefined;
 }
 
 function flattenContent(content: unknown): string | undefined {

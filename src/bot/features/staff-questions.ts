@@ -1,0 +1,75 @@
+import { Composer } from 'grammy';
+import type { Message } from 'grammy/types';
+import { detectLanguage, type Language } from '../../domain/classification.ts';
+import { escapeHtml } from '../../i18n/html.ts';
+import type { Translator } from '../../i18n/i18n.ts';
+import type { StaffQuestions } from '../../questions/staff-questions.ts';
+import type { BotContext } from '../context.ts';
+
+export interface StaffQuestionsFeatureDeps {
+  questions: StaffQuestions;
+  tr: Translator;
+  isStaffChat: (chatId: number) => boolean;
+  staffLanguage: Language;
+}
+
+/**
+ * Questions in plain words in a staff chat: a message that mentions the bot (@bot …) or replies to one of
+ * its messages, and is not a command. Install it last among the staff features: replies other features
+ * are waiting for (a resolution note) must reach them first.
+ */
+export function createStaffQuestionsFeature(deps: StaffQuestionsFeatureDeps): Composer<BotContext> {
+  const { tr, questions, staffLanguage: lang } = deps;
+  const composer = new Composer<BotContext>();
+  const staff = composer.filter((ctx) => ctx.chat !== undefined && deps.isStaffChat(ctx.chat.id));
+
+  staff.on('message:text', async (ctx, next) => {
+    const message = ctx.message;
+    if (isCommand(message)) return next();
+    const mentioned = mentions(message, ctx.me.username);
+    const repliedTo = message.reply_to_message?.from?.id === ctx.me.id;
+    if (!mentioned && !repliedTo) return next();
+
+    const question = withoutMentions(message, ctx.me.username).trim();
+    const replyTo = { reply_parameters: { message_id: message.message_id, allow_sending_without_reply: true } };
+    const commands = tr.t(lang, 'staff.help');
+    if (question === '') {
+      await ctx.reply(`${tr.t(lang, 'questions.hint', { bot: `@${ctx.me.username}` })}\n\n${commands}`, { parse_mode: 'HTML', ...replyTo });
+      return;
+    }
+    if (!questions.available) {
+      await ctx.reply(`${tr.t(lang, 'questions.no_llm')}\n\n${commands}`, { parse_mode: 'HTML', ...replyTo });
+      return;
+    }
+
+    await ctx.replyWithChatAction('typing').catch(() => undefined);
+    const answer = await questions.answer(question, detectLanguage(question));
+    if (!answer.success) {
+      ctx.logger.warn({ reason: answer.message }, 'could not answer a staff question');
+      await ctx.reply(`${tr.t(lang, 'questions.failed')}\n\n${commands}`, { parse_mode: 'HTML', ...replyTo });
+      return;
+    }
+    ctx.logger.info({ tools: answer.data.tools }, 'answered a staff question');
+    await ctx.reply(escapeHtml(answer.data.text), { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...replyTo });
+  });
+
+  return composer;
+}
+
+const isCommand = (message: Message) => message.entities?.some((e) => e.type === 'bot_command' && e.offset === 0) ?? false;
+
+/** The parts of the text that are @mentions of this bot. */
+function botMentions(message: Message, username: string) {
+  const text = message.text ?? '';
+  const handle = `@${username}`.toLowerCase();
+  return (message.entities ?? []).filter((e) => e.type === 'mention' && text.slice(e.offset, e.offset + e.length).toLowerCase() === handle);
+}
+
+const mentions = (message: Message, username: string) => botMentions(message, username).length > 0;
+
+function withoutMentions(message: Message, username: string): string {
+  let text = message.text ?? '';
+  // From the end, so earlier offsets stay valid.
+  for (const e of botMentions(message, username).sort((a, b) => b.offset - a.offset)) text = text.slice(0, e.offset) + text.slice(e.offset + e.length);
+  return text.replace(/\s+/g, ' ');
+}

@@ -1,0 +1,328 @@
+import { PassThrough } from 'node:stream';
+import ExcelJS from 'exceljs';
+import type { Db } from '../db/database.ts';
+import type { Catalogue } from '../domain/categories.ts';
+import type { Kind } from '../domain/classification.ts';
+import { recentPeriod, type Period } from '../domain/periods.ts';
+import { formatDate } from '../domain/time.ts';
+import { isOverdue, type CloseReason, type ProblemStatus } from '../problems/problem.ts';
+import type { UnitRegistry } from '../units/unit-registry.ts';
+import { cellText, csvLine, dateTimeFormatter, looksLikeFormula, UTF8_BOM } from './cells.ts';
+
+/**
+ * The ledger (台账): the problem list and the reports behind it as staff keep them, an Excel workbook
+ * plus the problem sheet as CSV. It is written in Chinese whatever the staff language, like the
+ * bureau's other ledgers, and it carries no resident identity: no chat, user or resident ids.
+ */
+
+export const LEDGER_PERIODS = ['7d', '30d', 'all'] as const;
+export type LedgerPeriodName = (typeof LEDGER_PERIODS)[number];
+
+/** Above this many reports the export is refused: a shorter period is the answer, not a 100 MB file. */
+export const MAX_LEDGER_REPORTS = 200_000;
+
+export interface LedgerOptions {
+  /** '7d' or '30d' up to `now`, 'all', or an explicit period. */
+  period: LedgerPeriodName | Period;
+  units: Pick<UnitRegistry, 'name'>;
+  catalogue: Catalogue;
+  timezone: string;
+  /** The moment of the export (UTC epoch ms): the end of the period and the clock for 是否逾期. */
+  now: number;
+  maxReports?: number;
+}
+
+export interface Ledger {
+  xlsx: Buffer;
+  /** The problem sheet, UTF-8 with BOM. */
+  csv: Buffer;
+  problems: number;
+  reports: number;
+  /** 'minyi-ledger-2026-11-26': add '.xlsx' or '.csv'. */
+  filenameBase: string;
+}
+
+export class LedgerTooLargeError extends Error {
+  override name = 'LedgerTooLargeError';
+  constructor(
+    readonly reports: number,
+    readonly limit: number,
+  ) {
+    super(`ledger: ${reports} reports is more than the limit of ${limit}; choose a shorter period`);
+  }
+}
+
+const ZH_STATUS: Record<ProblemStatus, string> = {
+  new: '待处理',
+  assigned: '已交办',
+  in_progress: '处理中',
+  resolved: '已解决',
+  closed: '已关闭',
+};
+const ZH_CLOSE_REASON: Record<CloseReason, string> = {
+  duplicate: '重复（已合并）',
+  not_our_responsibility: '非本局职责',
+  no_action_possible: '暂无法处理',
+};
+const ZH_KIND: Record<Kind, string> = { complaint: '投诉', suggestion: '建议', inquiry: '咨询', praise: '表扬' };
+const yesNo = (value: boolean | number | null) => (value ? '是' : '否');
+
+interface Column {
+  header: string;
+  width: number;
+}
+
+const PROBLEM_COLUMNS: Column[] = [
+  { header: '编号', width: 8 },
+  { header: '标题', width: 40 },
+  { header: '类别', width: 14 },
+  { header: '涉及单位', width: 20 },
+  { header: '责任单位', width: 20 },
+  { header: '状态', width: 8 },
+  { header: '关闭原因', width: 14 },
+  { header: '紧急', width: 6 },
+  { header: '反复', width: 6 },
+  { header: '普遍', width: 6 },
+  { header: '反映数', width: 8 },
+  { header: '反映人数', width: 10 },
+  { header: '首次反映时间', width: 17 },
+  { header: '最近反映时间', width: 17 },
+  { header: '办理期限', width: 17 },
+  { header: '是否逾期', width: 10 },
+  { header: '首次响应时间', width: 17 },
+  { header: '办结时间', width: 17 },
+  { header: '关闭时间', width: 17 },
+  { header: '合并至', width: 8 },
+  { header: '登记时间', width: 17 },
+];
+/** Only in a ledger for a period: how many of the problem's reports arrived within it. */
+const IN_PERIOD_COLUMN: Column = { header: '期内反映数', width: 10 };
+
+const REPORT_COLUMNS: Column[] = [
+  { header: '编号', width: 8 },
+  { header: '问题编号', width: 10 },
+  { header: '收到时间', width: 17 },
+  { header: '类别', width: 14 },
+  { header: '性质', width: 6 },
+  { header: '紧急', width: 6 },
+  { header: '单位', width: 20 },
+  { header: '摘要', width: 40 },
+  { header: '原文', width: 60 },
+];
+
+interface ProblemRow {
+  id: number;
+  title: string;
+  category: string;
+  unit_id: string | null;
+  unit_written: string | null;
+  urgent: number;
+  status: ProblemStatus;
+  close_reason: CloseReason | null;
+  responsible_unit_id: string | null;
+  deadline_at: number | null;
+  report_count: number;
+  resident_count: number;
+  first_report_at: number | null;
+  last_report_at: number | null;
+  recurring: number;
+  widespread: number;
+  first_response_at: number | null;
+  resolved_at: number | null;
+  closed_at: number | null;
+  merged_into: number | null;
+  created_at: number;
+  in_period: number;
+}
+
+interface ReportRow {
+  id: number;
+  problem_id: number | null;
+  received_at: number;
+  category: string | null;
+  kind: Kind | null;
+  urgent: number | null;
+  unit_id: string | null;
+  unit_written: string | null;
+  summary: string | null;
+  text: string | null;
+}
+
+const PROBLEM_FIELDS = `p.id, p.title, p.category, p.unit_id, p.unit_written, p.urgent, p.status, p.close_reason, p.responsible_unit_id,
+  p.deadline_at, p.report_count, p.resident_count, p.first_report_at, p.last_report_at, p.recurring, p.widespread,
+  p.first_response_at, p.resolved_at, p.closed_at, p.merged_into, p.created_at`;
+// Named columns only: the reports table also holds chat_id and resident_id, which never leave it.
+const REPORT_FIELDS = 'id, problem_id, received_at, category, kind, urgent, unit_id, unit_written, summary, text';
+
+/** The period a ledger covers, or undefined for everything. */
+export function ledgerPeriod(period: LedgerPeriodName | Period, now: number, timezone: string): Period | undefined {
+  if (typeof period !== 'string') return period;
+  return period === 'all' ? undefined : recentPeriod(period, now, timezone);
+}
+
+/** How many reports a ledger would hold: cheap (an index count), so the size limit is checked before any work. */
+export function ledgerSize(db: Db, period: Period | undefined): number {
+  const row = period
+    ? db.prepare('SELECT COUNT(*) AS n FROM reports WHERE received_at >= ? AND received_at < ?').get(period.start, period.end)
+    : db.prepare('SELECT COUNT(*) AS n FROM reports').get();
+  return (row as { n: number }).n;
+}
+
+/**
+ * Problems with any report in the period, with those reports (all of them for 'all'). Rows go from
+ * SQLite straight into the workbook stream inside one read transaction: both sheets show the same
+ * moment, and no await happens while a statement is open on the shared connection.
+ */
+export async function buildLedger(db: Db, options: LedgerOptions): Promise<Ledger> {
+  const { now, timezone } = options;
+  const period = ledgerPeriod(options.period, now, timezone);
+  const limit = options.maxReports ?? MAX_LEDGER_REPORTS;
+  const size = ledgerSize(db, period);
+  if (size > limit) throw new LedgerTooLargeError(size, limit);
+
+  const chunks: Buffer[] = [];
+  const output = new PassThrough();
+  output.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: true, useSharedStrings: false });
+  workbook.creator = 'Minyi';
+  workbook.created = new Date(now);
+
+  const cells = cellMakers(options);
+  const csv: string[] = [UTF8_BOM];
+  const { problems, reports } = db.transaction(() => ({
+    problems: writeProblems(db, workbook, csv, period, cells, now),
+    reports: writeReports(db, workbook, period, cells),
+  }))();
+
+  await workbook.commit();
+  return {
+    xlsx: Buffer.concat(chunks),
+    csv: Buffer.from(csv.join(''), 'utf8'),
+    problems,
+    reports,
+    filenameBase: `minyi-ledger-${formatDate(now, timezone)}`,
+  };
+}
+
+type CellMakers = ReturnType<typeof cellMakers>;
+
+function cellMakers({ units, catalogue, timezone }: LedgerOptions) {
+  return {
+    dateTime: dateTimeFormatter(timezone),
+    unit: (id: string | null, written: string | null) => cellText((id ? units.name(id) : undefined) ?? written),
+    category: (id: string | null) => (id ? catalogue.name(id, 'zh') : ''),
+  };
+}
+
+/** The problem sheet, and the same rows as CSV lines. */
+function writeProblems(db: Db, workbook: WorkbookWriter, csv: string[], period: Period | undefined, cell: CellMakers, now: number): number {
+  const columns = period ? [...PROBLEM_COLUMNS.slice(0, 12), IN_PERIOD_COLUMN, ...PROBLEM_COLUMNS.slice(12)] : PROBLEM_COLUMNS;
+  const sheet = openSheet(workbook, '问题清单', columns);
+  csv.push(csvLine(columns.map((c) => c.header)));
+  const rows = period
+    ? db
+        .prepare(
+          `SELECT ${PROBLEM_FIELDS}, r.n AS in_period
+           FROM (SELECT problem_id, COUNT(*) AS n FROM reports
+                 WHERE received_at >= ? AND received_at < ? AND problem_id IS NOT NULL GROUP BY problem_id) r
+           JOIN problems p ON p.id = r.problem_id
+           ORDER BY p.id`,
+        )
+        .iterate(period.start, period.end)
+    : db.prepare(`SELECT ${PROBLEM_FIELDS}, p.report_count AS in_period FROM problems p ORDER BY p.id`).iterate();
+
+  let count = 0;
+  for (const row of rows as IterableIterator<ProblemRow>) {
+    count++;
+    const values: Array<string | number> = [
+      row.id,
+      cellText(row.title),
+      cell.category(row.category),
+      cell.unit(row.unit_id, row.unit_written),
+      cell.unit(row.responsible_unit_id, null),
+      ZH_STATUS[row.status],
+      row.close_reason ? ZH_CLOSE_REASON[row.close_reason] : '',
+      yesNo(row.urgent),
+      yesNo(row.recurring),
+      yesNo(row.widespread),
+      row.report_count,
+      row.resident_count,
+      ...(period ? [row.in_period] : []),
+      cell.dateTime(row.first_report_at),
+      cell.dateTime(row.last_report_at),
+      cell.dateTime(row.deadline_at),
+      overdueLabel(row, now),
+      cell.dateTime(row.first_response_at),
+      cell.dateTime(row.resolved_at),
+      cell.dateTime(row.closed_at),
+      row.merged_into ?? '',
+      cell.dateTime(row.created_at),
+    ];
+    addRow(sheet, values);
+    csv.push(csvLine(values));
+  }
+  sheet.commit();
+  return count;
+}
+
+function writeReports(db: Db, workbook: WorkbookWriter, period: Period | undefined, cell: CellMakers): number {
+  const sheet = openSheet(workbook, '反映记录', REPORT_COLUMNS);
+  const rows = period
+    ? db.prepare(`SELECT ${REPORT_FIELDS} FROM reports WHERE received_at >= ? AND received_at < ? ORDER BY id`).iterate(period.start, period.end)
+    : db.prepare(`SELECT ${REPORT_FIELDS} FROM reports ORDER BY id`).iterate();
+  let count = 0;
+  for (const row of rows as IterableIterator<ReportRow>) {
+    count++;
+    addRow(sheet, [
+      row.id,
+      row.problem_id ?? '',
+      cell.dateTime(row.received_at),
+      cell.category(row.category),
+      row.kind ? ZH_KIND[row.kind] : '',
+      row.urgent === null ? '' : yesNo(row.urgent),
+      cell.unit(row.unit_id, row.unit_written),
+      cellText(row.summary),
+      cellText(row.text),
+    ]);
+  }
+  sheet.commit();
+  return count;
+}
+
+/** 是 while open past the deadline; 逾期办结 when it was resolved after it. */
+function overdueLabel(row: ProblemRow, now: number): string {
+  if (isOverdue({ status: row.status, deadlineAt: row.deadline_at }, now)) return '是';
+  if (row.status === 'resolved' && row.resolved_at !== null && row.deadline_at !== null && row.resolved_at > row.deadline_at) return '逾期办结';
+  return '否';
+}
+
+type WorkbookWriter = ExcelJS.stream.xlsx.WorkbookWriter;
+type SheetWriter = ReturnType<WorkbookWriter['addWorksheet']>;
+
+function openSheet(workbook: WorkbookWriter, name: string, columns: Column[]): SheetWriter {
+  const sheet = workbook.addWorksheet(name, {
+    views: [{ state: 'frozen', ySplit: 1, topLeftCell: 'A2', activeCell: 'A2' }],
+  });
+  sheet.columns = columns.map((c) => ({ width: c.width }));
+  sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns.length } };
+  const header = sheet.addRow(columns.map((c) => c.header));
+  header.font = { bold: true };
+  header.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE7E6E6' } };
+  header.commit();
+  return sheet;
+}
+
+// Shared style objects: exceljs renders a style once per object, so a fresh one per cell would cost
+// more than the rest of the row.
+const PLAIN: Partial<ExcelJS.Style> = {};
+const AS_TEXT: Partial<ExcelJS.Style> = { numFmt: '@' };
+
+/** Strings are written as string cells, never formulas; one that looks like a formula is also formatted as text, so editing it keeps it inert. */
+function addRow(sheet: SheetWriter, values: ReadonlyArray<string | number>): void {
+  const row = sheet.addRow(values as Array<string | number>);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    row.getCell(i + 1).style = typeof value === 'string' && looksLikeFormula(value) ? AS_TEXT : PLAIN;
+  }
+  row.commit();
+}
