@@ -83,7 +83,8 @@ export function createLlmClassifier(options: LlmClassifierOptions): LlmClassifie
       try {
         const completion = await client.chat.completions.parse(
           { model, temperature: 0, messages: buildMessages(text), response_format: format },
-          { timeout: timeoutMs, maxRetries: options.maxRetries ?? 1 },
+          // The SDK's timeout is per attempt; the signal bounds the whole call, retries and retry-after waits included.
+          { timeout: timeoutMs, maxRetries: options.maxRetries ?? 1, signal: AbortSignal.timeout(timeoutMs) },
         );
         const message = completion.choices[0]?.message;
         if (!message) return { success: false, message: 'LLM returned no choices' };

@@ -72,7 +72,7 @@ export function createReportClassifier(options: ReportClassifierOptions): Report
   }
 
   /** One LLM request per distinct text at a time; concurrent identical texts share it. */
-  function askLlm(key: string, redacted: string, residentId: number | null): Promise<Classification | undefined> {
+  function askLlm(key: string, redacted: string): Promise<Classification | undefined> {
     const shared = inFlight.get(key);
     if (shared) return shared;
     const request = limiter
@@ -80,7 +80,6 @@ export function createReportClassifier(options: ReportClassifierOptions): Report
         // The circuit may have opened while this request waited for a slot.
         if (!breaker.tryAcquire()) return undefined;
         llmCalls++;
-        recordCall.run(residentId, now());
         const result = await llm!.classify(redacted);
         if (result.success) {
           breaker.success();
@@ -121,12 +120,16 @@ export function createReportClassifier(options: ReportClassifierOptions): Report
       const hit = cached(key);
       if (hit) return { classification: withOriginalUnit(hit, text), by: 'llm', needsReclassify: false };
       if (breaker.state === 'open') return offlineOutcome(text, 'circuit_open', true);
-      if (!inFlight.has(key) && residentId !== null && budget >= 0) {
-        const used = (callsInWindow.get(residentId, now() - HOUR) as { n: number }).n;
-        // A flood must not run up the bill; these reports keep their offline label for good.
-        if (used >= budget) return offlineOutcome(text, 'budget', false);
+      if (!inFlight.has(key)) {
+        if (residentId !== null) {
+          const used = (callsInWindow.get(residentId, now() - HOUR) as { n: number }).n;
+          // A flood must not run up the bill; these reports keep their offline label for good.
+          if (used >= budget) return offlineOutcome(text, 'budget', false);
+        }
+        // Counted now, synchronously with the check, so concurrent reports cannot all pass it at once.
+        recordCall.run(residentId, now());
       }
-      const label = await askLlm(key, redacted, residentId);
+      const label = await askLlm(key, redacted);
       if (label) return { classification: withOriginalUnit(label, text), by: 'llm', needsReclassify: false };
       return offlineOutcome(text, breaker.state === 'closed' ? 'llm_failed' : 'circuit_open', true);
     },
@@ -134,7 +137,9 @@ export function createReportClassifier(options: ReportClassifierOptions): Report
       if (!llm || breaker.state === 'open') return undefined;
       const redacted = redactPersonalData(text);
       const key = fingerprint(redacted);
-      const label = cached(key) ?? (await askLlm(key, redacted, null));
+      const hit = cached(key);
+      if (!hit && !inFlight.has(key)) recordCall.run(null, now());
+      const label = hit ?? (await askLlm(key, redacted));
       return label ? withOriginalUnit(label, text) : undefined;
     },
   };

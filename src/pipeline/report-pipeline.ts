@@ -110,7 +110,9 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
       const candidate = toGrouping(report, label);
       let chosen: number | null = null;
       try {
-        chosen = await decider.decide(candidate, grouping.shortlist(candidate, now()));
+        // When the LLM just failed this report, do not make the resident wait for it a second time.
+        const decide = outcome.reason === 'llm_failed' || outcome.reason === 'circuit_open' ? similarityDecider : decider;
+        chosen = await decide.decide(candidate, grouping.shortlist(candidate, now()));
       } catch (error) {
         logger.warn({ err: error, reportId: id }, 'grouping decision failed; opening a new problem');
       }

@@ -56,7 +56,7 @@ export function createLlmDecider(options: {
               { role: 'user', content: JSON.stringify({ report: redactPersonalData(report.text).slice(0, 1000), problems: describe(worth) }) },
             ],
           },
-          { timeout: options.timeoutMs, maxRetries: 0 },
+          { timeout: options.timeoutMs, maxRetries: 0, signal: AbortSignal.timeout(options.timeoutMs) },
         );
         const parsed = completion.choices[0]?.message.parsed;
         if (!parsed) throw new Error('no parsed decision');
