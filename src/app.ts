@@ -301,7 +301,11 @@ export function createApp(options: AppOptions): App {
     },
     stop() {
       stopping ??= (async () => {
-        if (runner?.isRunning()) await runner.stop();
+        if (runner) {
+          await runner.stop();
+          // The runner stops fetching at once; updates already being handled finish before the database closes.
+          for (let waited = 0; runner.size() > 0 && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+        }
         await webhook?.close();
         await pipeline.stop();
         await sender.stop();

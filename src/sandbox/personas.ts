@@ -1,0 +1,94 @@
+import type { ChatRegistration, UserSpec } from '../emulator/bot-api-emulator.ts';
+
+/**
+ * The people in the sandbox's simulated Telegram: residents who write to the bot in private chats, and
+ * a staff member in the bureau's staff group. The page lets a visitor act as any of them.
+ */
+
+export interface Persona {
+  /** Stable key the page uses in its URL hash (`#staff`). */
+  key: string;
+  role: 'resident' | 'staff';
+  user: UserSpec;
+  /** The chat this persona writes in: their private chat with the bot, or the staff group. */
+  chatId: number;
+  /** One line under the name in the page's chat list. */
+  about: string;
+  /** Ready-made messages the page offers as one-click chips, so a first visit needs no typing. */
+  suggestions: string[];
+}
+
+/** The bureau's staff group: a supergroup in which the bot is an admin, so it sees replies and mentions. */
+export const SANDBOX_STAFF_GROUP = {
+  id: -1_000_000_000_001,
+  type: 'supergroup',
+  title: '区教体局 · 群众意见工作群',
+  botIsAdmin: true,
+} as const satisfies ChatRegistration;
+
+/** The bot's identity in the sandbox; its id is the number before the colon of the sandbox token. */
+export const SANDBOX_BOT = { first_name: '民意 Minyi', username: 'minyi_sandbox_bot' } as const;
+export const SANDBOX_TOKEN = '7000000001:sandbox-not-a-telegram-token';
+
+// Ids far from anything a seeded resident gets, so live chats never meet seeded history.
+export const PERSONAS: readonly Persona[] = [
+  {
+    key: 'wang',
+    role: 'resident',
+    user: { id: 9_100_001, first_name: '王丽华', language_code: 'zh-hans' },
+    chatId: 9_100_001,
+    about: '实验小学学生家长',
+    suggestions: [
+      '/start',
+      '实验小学食堂的饭菜经常是凉的，孩子说菜里还吃出过头发，希望管一管',
+      '学校要求家长统一在指定书店买教辅，一套三百多元，这合理吗？',
+      '/my',
+    ],
+  },
+  {
+    key: 'li',
+    role: 'resident',
+    user: { id: 9_100_002, first_name: '李建国', language_code: 'zh-hans' },
+    chatId: 9_100_002,
+    about: '东城街道居民，常去区体育馆',
+    suggestions: [
+      '/start',
+      '区体育馆的篮球场晚上八点就关灯了，下班后根本打不了球',
+      '区游泳馆更衣室的淋浴坏了两个星期了，一直没人修',
+      '表扬一下第一中学门口的护学岗，每天早上都有老师和志愿者在',
+    ],
+  },
+  {
+    key: 'zhang',
+    role: 'resident',
+    user: { id: 9_100_003, first_name: '张晓雨', language_code: 'zh-hans' },
+    chatId: 9_100_003,
+    about: '第二中学初二学生',
+    suggestions: [
+      '/start',
+      '二中每天作业要写到晚上十一点多，周末还要补课',
+      '今天二中操场有校外的人翻墙进来，还跟同学要钱，太吓人了',
+    ],
+  },
+  {
+    key: 'emma',
+    role: 'resident',
+    user: { id: 9_100_004, first_name: 'Emma', last_name: 'Clarke', language_code: 'en' },
+    chatId: 9_100_004,
+    about: 'Parent, writes in English',
+    suggestions: [
+      '/start',
+      'The crossing outside Experimental Primary School has no crossing guard in the morning and cars do not stop.',
+      'How do we apply for a kindergarten place for a child who moved here this year?',
+      '/lang',
+    ],
+  },
+  {
+    key: 'staff',
+    role: 'staff',
+    user: { id: 9_200_001, first_name: '陈敏', language_code: 'zh-hans' },
+    chatId: SANDBOX_STAFF_GROUP.id,
+    about: '教体局工作人员（工作群）',
+    suggestions: ['/help', '/problems', '/summary 7d', '/ranking month', '/digest', '/export 30d'],
+  },
+];

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { createApp, type App } from '../app.ts';
+import type { Config } from '../config.ts';
+import { createBotApiEmulator, type BotApiEmulator } from '../emulator/bot-api-emulator.ts';
+import { createPageServer } from './page-server.ts';
+import { PERSONAS, SANDBOX_BOT, SANDBOX_STAFF_GROUP, SANDBOX_TOKEN } from './personas.ts';
+import { seedSandbox } from './seed.ts';
+
+/**
+ * The sandbox behind `npm start` without a BOT_TOKEN: the real bot, unchanged, polling a Bot API
+ * emulator on 127.0.0.1 instead of Telegram, and a web chat page on the same port to talk to it.
+ * Nothing here reaches the internet, and nothing touches the real database.
+ */
+
+export const SANDBOX_DATABASE_PATH = './data/sandbox.sqlite';
+
+export interface SandboxOptions {
+  config: Config;
+  logger: Logger;
+  /** Fill the fresh database with weeks of simulated activity before the bot starts (default 6 weeks). */
+  seed?: boolean | { weeks: number };
+  /** Overrides SANDBOX_PORT; 0 picks a free port (tests). */
+  port?: number;
+  /** Overrides ./data/sandbox.sqlite (tests). */
+  databasePath?: string;
+}
+
+export interface Sandbox {
+  /** The page, e.g. http://127.0.0.1:8080. */
+  url: string;
+  emulator: BotApiEmulator;
+  app: App;
+  stop(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const { config, logger } = options;
+  const databasePath = options.databasePath ?? SANDBOX_DATABASE_PATH;
+  if (resolve(databasePath) === resolve(config.databasePath)) {
+    throw new Error(`DATABASE_PATH is ${config.databasePath}, the sandbox's own database; point it elsewhere so the sandbox never mixes with real data`);
+  }
+  // The emulator keeps chats in memory and numbers messages from 1 again on every start. A database
+  // that outlived it would take new messages for ones it already stored, so each run starts clean.
+  resetDatabase(databasePath);
+
+  const instance = randomUUID();
+  const emulator = createBotApiEmulator({
+    port: options.port ?? config.sandboxPort,
+    token: SANDBOX_TOKEN,
+    botInfo: SANDBOX_BOT,
+    fallback: createPageServer({
+      world: () => ({
+        instance,
+        bot: { id: emulator.botInfo.id, first_name: emulator.botInfo.first_name, username: emulator.botInfo.username },
+        staffGroup: { id: SANDBOX_STAFF_GROUP.id, title: SANDBOX_STAFF_GROUP.title },
+        personas: PERSONAS,
+      }),
+      replyMarkup: (chatId, messageId) =>
+        emulator.sentMessages(chatId).findLast((r) => r.message_id === messageId && r.method.startsWith('send'))?.reply_markup,
+    }),
+  });
+  try {
+    await emulator.start();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'EADDRINUSE') {
+      throw new Error(`SANDBOX_PORT ${options.port ?? config.sandboxPort} is already in use; set SANDBOX_PORT to a free port`);
+    }
+    throw error;
+  }
+
+  // STAFF_CHAT_IDS from the environment stay staff chats; they exist in the emulator so that what
+  // the bot posts there is accepted, though the page shows only the sandbox's own group.
+  const staffChatIds = [SANDBOX_STAFF_GROUP.id, ...config.staffChatIds.filter((id) => id !== SANDBOX_STAFF_GROUP.id)];
+  emulator.registerChat(SANDBOX_STAFF_GROUP);
+  for (const id of staffChatIds.slice(1)) {
+    emulator.registerChat(id < 0 ? { id, type: 'supergroup', title: `Staff chat ${id} (STAFF_CHAT_IDS)`, botIsAdmin: true } : { id, type: 'private' });
+  }
+  for (const { role, chatId, user } of PERSONAS) {
+    if (role === 'resident') emulator.registerChat({ id: chatId, type: 'private', first_name: user.first_name, ...(user.last_name && { last_name: user.last_name }) });
+  }
+
+  const sandboxConfig: Config = {
+    ...config,
+    botToken: SANDBOX_TOKEN,
+    telegramApiRoot: emulator.apiRoot,
+    databasePath,
+    staffChatIds,
+    // A WEBHOOK_URL in .env is for Telegram; the sandbox always polls its own emulator.
+    delivery: { mode: 'polling' },
+  };
+
+  let app: App | undefined;
+  try {
+    if (options.seed) await seedSandbox({ config: sandboxConfig, logger, ...(typeof options.seed === 'object' && { weeks: options.seed.weeks }) });
+    app = createApp({ config: sandboxConfig, token: SANDBOX_TOKEN, logger });
+    await app.start();
+  } catch (error) {
+    await app?.stop().catch(() => undefined);
+    await emulator.stop();
+    throw error;
+  }
+
+  const url = `http://127.0.0.1:${emulator.port}`;
+  logger.info({ url, databasePath, classifier: config.llm ? 'llm' : 'offline' }, `sandbox ready: open ${url} in a browser`);
+
+  const running = app;
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    emulator,
+    app: running,
+    stop() {
+      stopping ??= (async () => {
+        await running.stop();
+        await emulator.stop();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function resetDatabase(path: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${path}${suffix}`, { force: true });
+}

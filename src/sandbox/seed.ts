@@ -1,0 +1,61 @@
+import type { Logger } from 'pino';
+import { createApp } from '../app.ts';
+import type { Config } from '../config.ts';
+import { installOfflineTelegram, SAMPLE_BOT_INFO } from '../sample/offline-telegram.ts';
+import { createSimulationClock, simulateActivity, type SimulationSummary } from '../sample/sample-activity.ts';
+import { SANDBOX_BOT, SANDBOX_TOKEN } from './personas.ts';
+
+const WEEK = 7 * 24 * 3_600_000;
+
+export interface SeedOptions {
+  /** The sandbox's config: its database is the one filled. */
+  config: Config;
+  logger: Logger;
+  /** How many weeks of history, ending now (default 6: enough for a month's ranking and several digests). */
+  weeks?: number;
+  /** The same seed gives the same history (default 1). */
+  seed?: number;
+}
+
+/**
+ * Fills the sandbox database with weeks of simulated activity, played through the real app (real
+ * intake, classification, grouping, staff desk and survey) on a clock that starts `weeks` ago. No row
+ * is written directly. Telegram is answered offline: the residents of the history are not on the page.
+ */
+export async function seedSandbox(options: SeedOptions): Promise<SimulationSummary> {
+  const weeks = options.weeks ?? 6;
+  const clock = createSimulationClock(Date.now() - weeks * WEEK);
+  const started = Date.now();
+  options.logger.info(`seeding the sandbox with ${weeks} weeks of sample activity…`);
+  const app = createApp({
+    // Offline classification even when an LLM is configured: a history is hundreds of reports.
+    config: { ...options.config, llm: undefined },
+    token: SANDBOX_TOKEN,
+    // Per-report lines would bury the sandbox's own; problems still show.
+    logger: options.logger.child({ module: 'seed' }, { level: 'warn' }),
+    now: clock.now,
+    botInfo: { ...SAMPLE_BOT_INFO, ...SANDBOX_BOT },
+    throttle: false,
+  });
+  installOfflineTelegram(app.bot);
+  try {
+    app.pipeline.start();
+    app.sender.start();
+    const summary = await simulateActivity(app, {
+      weeks,
+      seed: options.seed ?? 1,
+      clock,
+      onDay: (day, days) => {
+        if (day % 7 === 0) options.logger.info(`seeded week ${day / 7} of ${days / 7}`);
+      },
+    });
+    await app.settle();
+    options.logger.info(
+      { reports: summary.reports, problems: summary.problems, staffActions: summary.staffActions, surveyAnswers: summary.surveyAnswers, seconds: Math.round((Date.now() - started) / 1000) },
+      `seeded ${summary.reports} reports in ${summary.problems} problems`,
+    );
+    return summary;
+  } finally {
+    await app.stop();
+  }
+}

@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.ts';
+import { PERSONAS, SANDBOX_STAFF_GROUP } from '../../src/sandbox/personas.ts';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.ts';
+import { tempDir } from '../support/harness.ts';
+
+const logger = pino({ level: 'silent' });
+const resident = PERSONAS.find((p) => p.key === 'wang')!;
+const staff = PERSONAS.find((p) => p.role === 'staff')!;
+
+let sandbox: Sandbox | undefined;
+let cleanup: (() => void) | undefined;
+
+afterEach(async () => {
+  await sandbox?.stop();
+  sandbox = undefined;
+  cleanup?.();
+});
+
+function setUp(env: Record<string, string> = {}) {
+  const dir = tempDir();
+  cleanup = dir.cleanup;
+  return {
+    dir: dir.dir,
+    config: parseConfig({ LOG_LEVEL: 'silent', DATABASE_PATH: join(dir.dir, 'minyi.sqlite'), ...env }),
+    databasePath: join(dir.dir, 'sandbox.sqlite'),
+  };
+}
+
+describe('the sandbox', () => {
+  it('answers a resident after a restart, although the emulator numbers messages from 1 again', async () => {
+    const { config, databasePath, dir } = setUp();
+    for (let run = 1; run <= 2; run++) {
+      sandbox = await startSandbox({ config, logger, port: 0, databasePath });
+      const { message } = sandbox.emulator.sendUserMessage({ from: resident.user, text: '实验小学门口早上没有护学岗，车开得很快' });
+      expect(message.message_id).toBe(1);
+      const ack = await sandbox.emulator.waitFor((m) => m.chat_id === resident.chatId, 10_000);
+      expect(ack.text).toMatch(/编号 #1\b/);
+      await sandbox.stop();
+      sandbox = undefined;
+    }
+    expect(existsSync(join(dir, 'minyi.sqlite'))).toBe(false);
+  });
+
+  it('lets the staff group use staff commands, and keeps the staff chats from the config', async () => {
+    const { config, databasePath } = setUp({ STAFF_CHAT_IDS: '-100123' });
+    sandbox = await startSandbox({ config, logger, port: 0, databasePath });
+    expect(sandbox.app.config.staffChatIds).toEqual([SANDBOX_STAFF_GROUP.id, -100123]);
+    sandbox.emulator.sendUserMessage({ chatId: staff.chatId, from: staff.user, text: '/help' });
+    const help = await sandbox.emulator.waitFor((m) => m.chat_id === SANDBOX_STAFF_GROUP.id, 10_000);
+    expect(help.text).toContain('/problems');
+
+    // An urgent report alerts every staff chat, and the emulator accepts the one it only knows from the config.
+    const pupil = PERSONAS.find((p) => p.key === 'zhang')!;
+    sandbox.emulator.sendUserMessage({ from: pupil.user, text: '今天二中操场有校外的人翻墙进来，还跟同学要钱，有个同学被打伤了' });
+    const alerts = await Promise.all([-100123, SANDBOX_STAFF_GROUP.id].map((id) => sandbox!.emulator.waitFor((m) => m.chat_id === id, 10_000)));
+    for (const alert of alerts) expect(alert.text).toContain('紧急反映');
+  });
+
+  it('seeds weeks of history through the real app, so staff summaries have numbers', async () => {
+    const { config, databasePath } = setUp();
+    sandbox = await startSandbox({ config, logger, port: 0, databasePath, seed: { weeks: 1 } });
+    const db = sandbox.app.db;
+    const count = (sql: string) => (db.prepare(sql).pluck().get() as number);
+    expect(count('SELECT COUNT(*) FROM reports')).toBeGreaterThan(50);
+    // Classified and grouped by the pipeline, acted on by staff, answered by residents.
+    expect(count("SELECT COUNT(*) FROM reports WHERE state = 'received'")).toBe(0);
+    expect(count("SELECT COUNT(*) FROM problems WHERE status = 'resolved'")).toBeGreaterThan(0);
+    expect(count('SELECT COUNT(*) FROM feedback WHERE rating IS NOT NULL')).toBeGreaterThan(0);
+    // Spread over the past week, not all stamped now.
+    expect(count('SELECT MAX(received_at) - MIN(received_at) FROM reports')).toBeGreaterThan(5 * 24 * 3_600_000);
+
+    sandbox.emulator.sendUserMessage({ chatId: staff.chatId, from: staff.user, text: '/summary 7d' });
+    const summary = await sandbox.emulator.waitFor((m) => m.chat_id === SANDBOX_STAFF_GROUP.id, 10_000);
+    expect(summary.text).toMatch(/新反映 [1-9]\d* 条/);
+  });
+
+  it('refuses to run on the real database', async () => {
+    const { config } = setUp();
+    await expect(startSandbox({ config, logger, port: 0, databasePath: config.databasePath })).rejects.toThrow(/DATABASE_PATH/);
+  });
+
+  it('says which variable to change when its port is taken', async () => {
+    const { config, databasePath } = setUp();
+    sandbox = await startSandbox({ config, logger, port: 0, databasePath });
+    await expect(startSandbox({ config, logger, port: sandbox.emulator.port, databasePath: `${databasePath}-2` })).rejects.toThrow(/SANDBOX_PORT \d+ is already in use/);
+  });
+});
