@@ -203,7 +203,7 @@ export function createApp(options: AppOptions): App {
         }),
         createGroupsFeature({ tr, isStaffChat }),
       ],
-      sequentialize: sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()),
+      sequentialize: sequentialize((ctx) => String(ctx.chat?.id ?? ctx.from?.id ?? ctx.update.update_id)),
     },
     {
       apiRoot: config.telegramApiRoot,
@@ -249,6 +249,7 @@ export function createApp(options: AppOptions): App {
   wakePipeline = () => pipeline.wake();
 
   let runner: RunnerHandle | undefined;
+  let purgeTimer: NodeJS.Timeout | undefined;
   let webhook: WebhookServer | undefined;
   let stopping: Promise<void> | undefined;
 
@@ -258,8 +259,13 @@ export function createApp(options: AppOptions): App {
       const batch = inbox.unhandled(100);
       if (batch.length === 0) return replayed;
       for (const update of batch) {
-        // The bot marks each one handled, so this loop ends.
-        await bot.handleUpdate(update as never);
+        try {
+          await bot.handleUpdate(update as never);
+        } catch (error) {
+          // An update that cannot be handled must not stop the bot from starting: log it and move on.
+          logger.error({ err: error, update_id: update.update_id }, 'a stored update could not be handled');
+        }
+        inbox.markHandled(update.update_id);
         replayed++;
       }
     }
@@ -289,6 +295,17 @@ export function createApp(options: AppOptions): App {
       if (replayed > 0) logger.info({ replayed }, 'handled updates left over from the last run');
       pipeline.start();
       sender.start();
+      // Raw updates hold residents' words; once handled they are kept a week for diagnosis, then removed.
+      const purge = () => {
+        try {
+          inbox.purgeHandled(now() - 7 * 24 * 3_600_000);
+        } catch (error) {
+          logger.warn({ err: error }, 'could not purge the inbox');
+        }
+      };
+      purge();
+      purgeTimer = setInterval(purge, 3_600_000);
+      purgeTimer.unref();
       if (config.delivery.mode === 'webhook') {
         webhook = await startWebhookServer({ bot, inbox, logger, url: config.delivery.url, secret: config.delivery.secret, port: config.delivery.port });
         await bot.api.setWebhook(config.delivery.url, { secret_token: config.delivery.secret, allowed_updates: [...ALLOWED_UPDATES] });
@@ -301,6 +318,7 @@ export function createApp(options: AppOptions): App {
     },
     stop() {
       stopping ??= (async () => {
+        if (purgeTimer) clearInterval(purgeTimer);
         if (runner) {
           await runner.stop();
           // The runner stops fetching at once; updates already being handled finish before the database closes.

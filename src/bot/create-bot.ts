@@ -64,25 +64,28 @@ export function createBot(token: string, deps: BotDeps, options: BotOptions = {}
   });
   if (options.throttle ?? true) {
     bot.api.config.use(apiThrottler());
-    bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 }));
+    // Only Telegram's own "retry after N seconds" is waited out here; server and network errors go back to
+    // the outbox, which reschedules the message (and survives a restart), and the runner retries getUpdates.
+    bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30, rethrowHttpErrors: true, rethrowInternalServerErrors: true }));
   }
 
-  if (deps.sequentialize) bot.use(deps.sequentialize);
+  // First, before anything that could throw on a malformed update: store it, and always mark it handled.
   bot.use(async (ctx, next) => {
-    ctx.logger = logger.child({ update_id: ctx.update.update_id });
-    const resident = ctx.from ? intake.resident(ctx.from.id) : undefined;
-    ctx.language = resident?.languageChosen ? resident.language : languageFromCode(ctx.from?.language_code);
-    // Updates fed straight to handleUpdate (webhook, tests) are stored here; polling stored them already.
     await withBusyRetry(() => inbox.save([ctx.update as unknown as RawUpdate]));
     try {
+      ctx.logger = logger.child({ update_id: ctx.update.update_id });
+      ctx.language = languageOf(ctx, intake);
       await next();
     } finally {
       await withBusyRetry(() => inbox.markHandled(ctx.update.update_id));
     }
   });
+  if (deps.sequentialize) bot.use(deps.sequentialize);
 
   const features = new Composer<BotContext>();
   for (const feature of deps.features) features.use(feature);
+  // Buttons nobody handles (stale, forged, or from a chat without rights) get a silent answer.
+  features.on('callback_query', (ctx) => ctx.answerCallbackQuery());
   bot.errorBoundary(async (error) => {
     const ctx = error.ctx;
     const cause = error.error;
@@ -90,14 +93,25 @@ export function createBot(token: string, deps: BotDeps, options: BotOptions = {}
     else if (cause instanceof HttpError) ctx.logger.error({ err: cause }, 'could not reach Telegram');
     else ctx.logger.error({ err: cause }, 'error while handling an update');
     // A resident's report is already stored; tell them so instead of leaving them wondering.
-    if (ctx.chat?.type === 'private' && ctx.message) {
-      await ctx.reply(deps.tr.t(ctx.language, 'error.generic')).catch(() => undefined);
+    if (ctx.chat?.type === 'private' && typeof ctx.chat.id === 'number' && ctx.message) {
+      try {
+        await ctx.reply(deps.tr.t(ctx.language ?? 'zh', 'error.generic'));
+      } catch (replyError) {
+        ctx.logger.warn({ err: replyError }, 'could not tell the resident about the error');
+      }
     }
   }, features);
 
-  // Buttons nobody handles (stale, forged, or from a chat without rights) get a silent answer.
-  bot.on('callback_query', (ctx) => ctx.answerCallbackQuery());
 
-  bot.catch((error) => logger.error({ err: error.error }, 'unhandled error'));
+  bot.catch((error) => logger.error({ err: error.error, update_id: error.ctx.update.update_id }, 'unhandled error'));
   return bot;
+}
+
+/** The resident's /lang choice, else Telegram's language_code; English when anything about the update is odd. */
+function languageOf(ctx: BotContext, intake: Intake): BotContext['language'] {
+  const userId = ctx.from?.id;
+  const resident = typeof userId === 'number' ? intake.resident(userId) : undefined;
+  if (resident?.languageChosen) return resident.language;
+  const code = ctx.from?.language_code;
+  return languageFromCode(typeof code === 'string' ? code : undefined);
 }

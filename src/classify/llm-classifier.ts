@@ -80,23 +80,43 @@ export function createLlmClassifier(options: LlmClassifierOptions): LlmClassifie
     systemPrompt,
     buildMessages,
     async classify(text) {
-      try {
-        const completion = await client.chat.completions.parse(
-          { model, temperature: 0, messages: buildMessages(text), response_format: format },
-          // The SDK's timeout is per attempt; the signal bounds the whole call, retries and retry-after waits included.
-          { timeout: timeoutMs, maxRetries: options.maxRetries ?? 1, signal: AbortSignal.timeout(timeoutMs) },
-        );
-        const message = completion.choices[0]?.message;
-        if (!message) return { success: false, message: 'LLM returned no choices' };
-        if (message.refusal) return { success: false, message: `LLM refused: ${message.refusal.slice(0, 200)}` };
-        if (!message.parsed) return { success: false, message: 'LLM returned no parsed content' };
-        return { success: true, data: check(message.parsed, text) };
-      } catch (error) {
-        return describeFailure(error);
+      // Our own bounded retries inside one deadline: the SDK's would sleep through a 429's retry-after,
+      // keeping a resident waiting; a rate limit is handed to the circuit breaker instead.
+      const deadline = Date.now() + timeoutMs;
+      const attempts = 1 + (options.maxRetries ?? 1);
+      let last: LlmResult = { success: false, message: 'LLM not called' };
+      for (let attempt = 0; attempt < attempts; attempt++) {
+        const remaining = deadline - Date.now();
+        if (remaining < 50) break;
+        try {
+          const completion = await client.chat.completions.parse(
+            { model, temperature: 0, messages: buildMessages(text), response_format: format },
+            { timeout: remaining, maxRetries: 0, signal: AbortSignal.timeout(remaining) },
+          );
+          const message = completion.choices[0]?.message;
+          if (!message) return { success: false, message: 'LLM returned no choices' };
+          if (message.refusal) return { success: false, message: `LLM refused: ${message.refusal.slice(0, 200)}` };
+          if (!message.parsed) return { success: false, message: 'LLM returned no parsed content' };
+          return { success: true, data: check(message.parsed, text) };
+        } catch (error) {
+          last = describeFailure(error);
+          if (!isTransient(error) || last.retryAfterMs !== undefined) return last;
+          await sleep(Math.min(250 * 2 ** attempt, Math.max(0, deadline - Date.now() - 50)));
+        }
       }
+      return last;
     },
   };
 }
+
+/** Worth a second try within the deadline: a dropped connection or a server error, not a bad answer or a rate limit. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof OpenAI.APIConnectionTimeoutError || error instanceof OpenAI.APIUserAbortError) return false;
+  if (error instanceof OpenAI.APIConnectionError) return true;
+  return error instanceof OpenAI.APIError && typeof error.status === 'number' && error.status >= 500;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function describeFailure(error: unknown): LlmResult {
   if (error instanceof OpenAI.APIError) {

@@ -25,6 +25,8 @@ export interface ReportClassifier {
   /** Ask the LLM only; undefined when it is unavailable or fails (the offline label stays). */
   reclassify(text: string): Promise<Classification | undefined>;
   readonly hasLlm: boolean;
+  /** Take one LLM call from a resident's budget for another task (the grouping decision); false when spent. */
+  spendBudget(residentId: number | null): boolean;
   readonly breaker: CircuitBreaker;
   /** LLM requests actually made (cache hits and shared in-flight requests excluded). */
   readonly llmCalls: number;
@@ -110,6 +112,12 @@ export function createReportClassifier(options: ReportClassifierOptions): Report
       return llm !== undefined;
     },
     breaker,
+    spendBudget(residentId) {
+      if (!llm) return false;
+      if (residentId !== null && (callsInWindow.get(residentId, now() - HOUR) as { n: number }).n >= budget) return false;
+      recordCall.run(residentId, now());
+      return true;
+    },
     get llmCalls() {
       return llmCalls;
     },

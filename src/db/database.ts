@@ -23,6 +23,8 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  // Erased texts (/forget, purged inbox rows) are overwritten on disk, not just unlinked from the b-tree.
+  db.pragma('secure_delete = ON');
   db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 1000))}`);
   migrate(db);
   return db;

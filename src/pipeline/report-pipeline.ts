@@ -110,9 +110,10 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
       const candidate = toGrouping(report, label);
       let chosen: number | null = null;
       try {
-        // When the LLM just failed this report, do not make the resident wait for it a second time.
-        const decide = outcome.reason === 'llm_failed' || outcome.reason === 'circuit_open' ? similarityDecider : decider;
-        chosen = await decide.decide(candidate, grouping.shortlist(candidate, now()));
+        // The LLM decides grouping only when it just answered for this report (not failing, not over the
+        // resident's budget, not a flood), and the decision is paid from the same budget.
+        const mayAskLlm = () => outcome.by === 'llm' && !report.flooded && classifier.spendBudget(report.residentId);
+        chosen = await decider.decide(candidate, grouping.shortlist(candidate, now()), mayAskLlm);
       } catch (error) {
         logger.warn({ err: error, reportId: id }, 'grouping decision failed; opening a new problem');
       }

@@ -26,7 +26,8 @@ export interface Candidate {
 /** Picks the problem a report belongs to among scored candidates, or null for a new problem. */
 export interface GroupingDecider {
   readonly name: string;
-  decide(report: ReportForGrouping, candidates: Candidate[]): Promise<number | null>;
+  /** `mayAskLlm` is asked right before an LLM call (it spends the resident's budget); false means do without. */
+  decide(report: ReportForGrouping, candidates: Candidate[], mayAskLlm?: () => boolean): Promise<number | null>;
 }
 
 export interface AttachOutcome {

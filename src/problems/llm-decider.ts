@@ -40,10 +40,12 @@ export function createLlmDecider(options: {
     get calls() {
       return calls;
     },
-    async decide(report, candidates) {
+    async decide(report, candidates, mayAskLlm = () => true) {
       const worth = candidates.filter((c) => c.score >= FLOOR);
       if (worth.length === 0) return null;
-      if (worth[0]!.score >= CERTAIN || !options.breaker.tryAcquire()) return similarityDecider.decide(report, candidates);
+      if (worth[0]!.score >= CERTAIN || options.breaker.state === 'open' || !mayAskLlm() || !options.breaker.tryAcquire()) {
+        return similarityDecider.decide(report, candidates);
+      }
       calls++;
       try {
         const completion = await options.client.chat.completions.parse(
