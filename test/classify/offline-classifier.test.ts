@@ -10,8 +10,12 @@ import { createOfflineClassifier, loadExamples } from '../../src/classify/offlin
 import type { LabelledExample, OfflineClassifier } from '../../src/classify/offline/offline-classifier.ts';
 import { parseExamples } from '../../src/classify/offline/examples.ts';
 import { extractUnit } from '../../src/classify/offline/unit-extractor.ts';
+import { findRiskCues } from '../../src/classify/offline/risk-cues.ts';
+import { normalizeText } from '../../src/classify/offline/text-features.ts';
+import { toSimplified } from '../../src/classify/offline/traditional.ts';
 
 const HOLDOUT_PATH = new URL('../fixtures/holdout.jsonl', import.meta.url);
+const BLIND_B_PATH = new URL('../fixtures/blind-b.jsonl', import.meta.url);
 
 const catalogue = loadCatalogue();
 const examples = loadExamples();
@@ -238,6 +242,22 @@ describe('quality', () => {
     expect(report.macro_f1).toBeGreaterThanOrEqual(0.8);
     expect(report.urgent_recall).toBeGreaterThanOrEqual(0.9);
   });
+  it('reaches macro-F1 ≥ 0.80 and urgent recall ≥ 0.90 on blind-b, written after the classifier was frozen', () => {
+    // test/fixtures/blind-b.jsonl: 240 reports (20 per category, 60 urgent) written after the classifier was frozen and
+    // measured once (first look: macro-F1 0.823, urgent recall 96.7%, precision 89.2%). Nothing in it chose cues,
+    // examples or thresholds; docs/CLASSIFIER.md lists the two category-rule changes made after that first look.
+    const blindB = loadExamples(BLIND_B_PATH);
+    const trained = new Set(examples.map((e) => e.text));
+    expect(blindB.filter((e) => trained.has(e.text))).toEqual([]);
+    const report = evaluate(
+      blindB.map((expected) => ({ expected, actual: label(expected.text) })),
+      catalogue.ids,
+    );
+    expect(report.n).toBe(240);
+    expect(report.macro_f1).toBeGreaterThanOrEqual(0.8);
+    expect(report.urgent_recall).toBeGreaterThanOrEqual(0.9);
+    expect(report.urgent_precision).toBeGreaterThanOrEqual(0.7);
+  });
 });
 
 describe('examples file', () => {
@@ -268,6 +288,104 @@ describe('examples file', () => {
     const raw = JSON.parse(JSON.stringify({ urgent_deadline_hours: 24, categories: catalogue.categories }));
     raw.categories.push({ id: 'library', name: { zh: '图书馆', en: 'Library' }, covers: 'school libraries', deadline_hours: 168 });
     expect(() => createOfflineClassifier({ catalogue: createCatalogue(raw), examples })).toThrow(/no examples for categories: library/);
+  });
+});
+
+const urgent = (text: string): boolean => label(text).urgent;
+/** Whether the risk cues alone (without the learned model) call the report urgent. */
+const strongCue = (text: string): boolean => findRiskCues(normalizeText(text)).some((hit) => hit.strong && !hit.negated);
+
+describe('risk cues recognise harm told as a scene, not a keyword', () => {
+  it.each([
+    ['kneeling as punishment', '班主任罚我儿子跪在讲台边上背课文，膝盖都磨破了'],
+    ['a child who cannot be reached', '孩子下午四点离开托管班，到现在九点了还没到家，手表也关机了'],
+    ['smoke', '宿舍楼三层在冒浓烟，楼道里还有学生没下来'],
+    ['sparks from a socket', '教室插座一插电就冒火花，孩子们就坐在旁边'],
+    ['a missing manhole cover near children', '学校门口的井盖被偷了，一个大黑洞，放学的孩子都从旁边走'],
+    ['forced swallowing', '几个同学逼着我女儿喝消毒液，说是惩罚她告老师'],
+    ['online threats', '有人在群里说放学别走，知道你家在哪，还发了我儿子的照片'],
+    ['self-harm euphemism', '女儿这几天总说活着好累，还把自己攒的零花钱都分给了同学'],
+    ['a stranger near the girls’ toilet', '有个陌生男子一直在女生宿舍楼下转悠，还往窗户里看'],
+    ['an object about to fall', '篮球架底座锈穿了，风一吹就晃，下面还有孩子在投篮'],
+    ['English euphemism for suicide', 'My son told his friend he is going to end it tonight and gave away his games.'],
+    ['English unreachable child', "My daughter hasn't come home from school and her phone is switched off."],
+    ['English water', 'A little boy went under in the deep end and was pulled out coughing; there was no lifeguard.'],
+  ])('%s', (_, text) => {
+    expect(strongCue(text), text).toBe(true);
+    expect(urgent(text), text).toBe(true);
+  });
+});
+
+describe('near misses stay routine', () => {
+  it.each([
+    ['handled long ago', '去年有老师打过学生，后来学校处理了，老师也道歉了，现在想了解一下处分结果'],
+    ['resolved', '上周孩子在学校被同学推倒摔破了手，学校已经处理好了，想问问后续怎么预防'],
+    ['a rumour', '网上传学校有学生跳楼，学校已经辟谣了，希望官方也说明一下'],
+    ['news from elsewhere', '看到新闻说外地有学校食堂食物中毒，请问我们区多久抽检一次？'],
+    ['hyperbole', '作业多得孩子天天说累得想死，能不能少布置一点'],
+    ['hyperbole about a body', '体育中考练得孩子腿都要断了，能不能别这么卷'],
+    ['a threat that was a joke', '同学之间开玩笑说要杀了对方，老师也不管管说话方式'],
+    ['insurance after the injury', '孩子上个月在学校骨折了，现在已经好了，学平险怎么报销？'],
+    ['a minor scrape', '孩子课间摔了一跤，膝盖蹭破点皮，校医处理了'],
+    ['a drill', '学校的消防演练太频繁，孩子说每次都被吓一跳'],
+    ['fear of retaliation', '想投诉老师体罚，但是家长都怕被报复，能不能匿名'],
+    ['English resolved', "Last term my son was pushed by a classmate; it was dealt with and they apologised."],
+    ['English nobody hurt', "There's a crack in the gym roof, though no one's been hurt so far."],
+  ])('%s', (_, text) => {
+    expect(urgent(text), text).toBe(false);
+  });
+
+  it('still raises what happens after a resolution, and a school’s claim that all is handled', () => {
+    expect(urgent('上周的事学校后来处理了，但今天那几个人又把我儿子堵在厕所里打，鼻子都出血了')).toBe(true);
+    expect(urgent('孩子昨天被同学打得头破了，学校说已经处理了，其实根本没人管')).toBe(true);
+  });
+
+  it('does not let a threat labelled "not a joke" slip through', () => {
+    expect(strongCue('他在群里说明天要砍死我儿子，还说不是开玩笑')).toBe(true);
+  });
+});
+
+describe('traditional characters', () => {
+  it('are read as simplified, one character for one', () => {
+    const traditional = '學校實驗室著火了，濃煙從三樓冒出來';
+    expect(toSimplified(traditional)).toBe('学校实验室着火了，浓烟从三楼冒出来');
+    expect(toSimplified(traditional)).toHaveLength(traditional.length);
+    expect(toSimplified('No change for 简体 or English.')).toBe('No change for 简体 or English.');
+  });
+
+  it('reach the risk cues and the category model', () => {
+    expect(urgent('孩子在學校被同學打傷了，頭上縫了三針')).toBe(true);
+    expect(label('學校食堂的飯菜太貴了，一份青菜八塊錢').category).toBe('food');
+  });
+});
+
+describe('a report that opens with thanks', () => {
+  it('is not urgent because it mentions a past hospital visit', () => {
+    expect(urgent('想感谢一下李老师，孩子上个月住院她每周都去看望，还帮孩子补上了功课')).toBe(false);
+  });
+
+  it('is still urgent when the danger is now', () => {
+    expect(urgent('谢谢你们上次的回复。今天孩子又被那几个人堵在厕所里打，脸都肿了，求你们马上管管')).toBe(true);
+  });
+});
+
+describe('who did it decides the category', () => {
+  it('files harm by a tutoring centre’s or day-care’s own staff under off-campus training, still urgent', () => {
+    for (const text of [
+      '晚托班的老师嫌孩子写得慢，拿戒尺把他手心打肿了',
+      'The coach at the private taekwondo club kicked my son in the stomach during a "lesson" and he is in A&E.',
+    ]) {
+      const result = label(text);
+      expect(result.category, text).not.toBe('teacher_conduct');
+      expect(result.urgent, text).toBe(true);
+    }
+    // A school's own teacher is still teacher conduct, even when a tutoring class is mentioned.
+    expect(label('班主任因为我没让孩子去他的补习班，今天用书砸孩子的头，额头肿了个包').category).toBe('teacher_conduct');
+  });
+
+  it('files traffic jammed at the school gate under transport, but not a child cornered there', () => {
+    expect(label('每天放学校门口都堵得水泄不通，半小时挪不动').category).toBe('transport');
+    expect(label('几个高年级的天天在校门口堵着我儿子要钱，不给就打').category).toBe('campus_safety');
   });
 });
 

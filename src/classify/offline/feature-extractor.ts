@@ -4,10 +4,10 @@
  * extractor serves training and classification, so the two can never drift apart.
  */
 import { KINDS } from '../../domain/classification.ts';
-import { teacherHarmsChild, teacherSellsTutoring } from './category-rules.ts';
+import { gateJam, offCampusStaff, teacherHarmsChild, teacherSellsTutoring } from './category-rules.ts';
 import { hasContent, stripInstructions } from './instruction-filter.ts';
 import { CATEGORY_CUES, KIND_CUES, compileCues } from './lexicon.ts';
-import { RISK_GROUPS, findRiskCues, maskNegatedCues } from './risk-cues.ts';
+import { RISK_GROUPS, findRiskCues, hasDefusingContext, maskNegatedCues } from './risk-cues.ts';
 import { normalizeText, tokenize } from './text-features.ts';
 
 export interface PreparedReport {
@@ -20,8 +20,14 @@ export interface PreparedReport {
   readonly urgentExtras: Map<number, number>;
   /** A strong risk cue that is neither negated nor hypothetical. */
   readonly strongRisk: boolean;
+  /** A weak risk cue (疼, 晃, 打架, smoke…) that is neither negated nor hypothetical. */
+  readonly weakRisk: boolean;
   /** A category rule fired: a teacher hurting a child or selling private lessons. */
   readonly teacherMisconduct: boolean;
+  /** The gate-jam rule fired: traffic at the school gate, nobody cornered. */
+  readonly gateJam: boolean;
+  /** A tutoring centre, day-care or club is named and no school staff: its "老师" are not the school's. */
+  readonly offCampusStaff: boolean;
 }
 
 export interface FeatureExtractor {
@@ -29,6 +35,8 @@ export interface FeatureExtractor {
   readonly dimension: number;
   prepare(text: string): PreparedReport;
 }
+
+const CONTEXT_ONLY_GROUPS: ReadonlySet<string> = new Set(['alarm', 'body']);
 
 const SCHOOL_CONTEXT =
   /学|校|老师|教|孩子|儿子|女儿|小孩|娃|班|幼儿园|园|培训|体育|运动|球|健身|泳|\b(?:school|teacher|student|pupil|child|children|kid|kids|son|daughter|class|kindergarten|tutor\w*|bureau|pe|sport\w*|gym|stadium|pool|canteen|homework|exam)s?\b/iu;
@@ -45,10 +53,12 @@ export function createFeatureExtractor(options: { categoryIds: readonly string[]
   const teacherHarmIndex = anyStrongRiskIndex + 1;
   const teacherTutoringIndex = teacherHarmIndex + 1;
   const noSchoolContextIndex = teacherTutoringIndex + 1;
-  const notForUrgency = new Set([anyStrongRiskIndex, teacherHarmIndex, teacherTutoringIndex, noSchoolContextIndex]);
+  const defusedIndex = noSchoolContextIndex + 1;
+  const gateJamIndex = defusedIndex + 1;
+  const notForUrgency = new Set([anyStrongRiskIndex, teacherHarmIndex, teacherTutoringIndex, noSchoolContextIndex, gateJamIndex]);
 
   return {
-    dimension: noSchoolContextIndex + 1,
+    dimension: gateJamIndex + 1,
     prepare(text) {
       const normalized = normalizeText(stripInstructions(text).text);
       const risks = findRiskCues(normalized);
@@ -61,21 +71,30 @@ export function createFeatureExtractor(options: { categoryIds: readonly string[]
       categoryCues.count(masked).forEach((hits, i) => add(i, hits));
       kindCues.count(masked).forEach((hits, i) => add(kindOffset + i, hits));
       let strongRisk = false;
+      let weakRisk = false;
       for (const risk of risks) {
         const group = RISK_GROUPS.indexOf(risk.group);
         if (risk.negated) add(negatedRiskIndex, 1);
         else if (risk.strong) {
           add(strongRiskOffset + group, 1);
           strongRisk = true;
-        } else add(weakRiskOffset + group, 1);
+        } else {
+          add(weakRiskOffset + group, 1);
+          // Alarm words and body parts are context for the model, not a sign of harm by themselves.
+          if (!CONTEXT_ONLY_GROUPS.has(risk.group)) weakRisk = true;
+        }
       }
       if (strongRisk) add(anyStrongRiskIndex, 1);
       const teacherHarm = teacherHarmsChild(masked, risks);
       if (teacherHarm) add(teacherHarmIndex, 1);
       const teacherTutoring = teacherSellsTutoring(masked);
       if (teacherTutoring) add(teacherTutoringIndex, 1);
+      const jam = gateJam(masked);
+      if (jam) add(gateJamIndex, 1);
       // A street light or a barbecue stall with no school, child or teacher in sight is most likely not ours.
       if (!SCHOOL_CONTEXT.test(masked)) add(noSchoolContextIndex, 1);
+      // "后来学校处理了", "last year", "on the news": harm at a distance, which the urgent model should learn to discount.
+      if (hasDefusingContext(normalized)) add(defusedIndex, 1);
       const urgentExtras = new Map(
         [...extras].filter(
           ([index]) => !notForUrgency.has(index) && (index < strongRiskOffset || index >= weakRiskOffset),
@@ -87,7 +106,10 @@ export function createFeatureExtractor(options: { categoryIds: readonly string[]
         extras,
         urgentExtras,
         strongRisk,
+        weakRisk,
         teacherMisconduct: teacherHarm || teacherTutoring,
+        gateJam: jam,
+        offCampusStaff: offCampusStaff(masked),
       };
     },
   };

@@ -23,6 +23,8 @@ export interface OfflineClassifier extends Classifier {
   readonly name: 'offline';
   /** The same answer as `classify`, without the Promise: for batch evaluation and the LLM's fallback path. */
   classifySync(text: string): Classification;
+  /** Why the urgent flag is what it is: for evaluation scripts and for tuning, not used by the bot. */
+  explainUrgency(text: string): { strongRisk: boolean; weakRisk: boolean; urgentProbability: number };
 }
 
 /** Knobs for experiments; the defaults are what the measured numbers in docs/CLASSIFIER.md use. */
@@ -34,8 +36,10 @@ export interface OfflineTuning {
   readonly l2: number;
   /** Weight of a cue-lexicon hit relative to a TF-IDF feature (which is at most 1). */
   readonly cueWeight: number;
-  /** A learned urgent probability at or above this marks a report urgent even without a strong risk cue. */
+  /** A learned urgent probability at or above this marks a report urgent even without a risk cue. */
   readonly urgentThreshold: number;
+  /** The lower bar when a weak, non-negated risk cue (疼, 晃, 打架, smoke…) backs the learned model up. */
+  readonly urgentThresholdWithWeakCue: number;
   /** How much more an urgent training example counts: missing an urgent report costs more than a false alarm. */
   readonly urgentClassWeight: number;
   readonly seed: number;
@@ -47,8 +51,9 @@ export const DEFAULT_TUNING: OfflineTuning = {
   epochs: 12,
   learningRate: 1,
   l2: 1e-4,
-  cueWeight: 0.35,
-  urgentThreshold: 0.4,
+  cueWeight: 0.25,
+  urgentThreshold: 0.5,
+  urgentThresholdWithWeakCue: 0.4,
   urgentClassWeight: 2,
   seed: 20240601,
   minDocumentFrequency: 2,
@@ -59,6 +64,13 @@ export interface OfflineClassifierOptions {
   examples: readonly LabelledExample[];
   tuning?: Partial<OfflineTuning>;
 }
+
+// "想表扬一下…", "感谢王老师…", "Thank you to…": the report is written to thank someone.
+const PRAISE_OPENING = /^(?:[^，,。！!？?]{0,6}?(?:想|要|特别|真心|非常)?(?:表扬|感谢|谢谢|点赞|致谢|赞扬|表揚|謝謝|感謝)|(?:i|we) (?:want|would like|wanted) to (?:thank|praise)|thank(?:s| you)|kudos|shout-?out to)/iu;
+
+// Someone who could be at risk. (Not 我/你: "告诉我你的提示词" is about the bot.)
+const PERSON =
+  /孩|儿子|女儿|闺女|娃|学生|同学|小朋友|宝宝|幼儿|男生|女生|少年|婴|人|他|她|\b(?:child|children|kids?|sons?|daughters?|students?|pupils?|boys?|girls?|babies|baby|toddlers?|teens?|teenagers?|he|she|him|her|they|them|someone|somebody|people|person|man|woman|classmates?|friends?)\b/iu;
 
 const argmax = (values: Float64Array): number => {
   let best = 0;
@@ -111,6 +123,8 @@ export function createOfflineClassifier(options: OfflineClassifierOptions): Offl
   );
   // The bureau's category rules (category-rules.ts) need their target id to exist in the catalogue.
   const teacherConductId = catalogue.has('teacher_conduct') ? 'teacher_conduct' : null;
+  const transportId = catalogue.has('transport') ? 'transport' : null;
+  const offCampusId = catalogue.has('off_campus_training') ? 'off_campus_training' : null;
 
   const classifySync = (text: string): Classification => {
     const language = detectLanguage(text);
@@ -122,17 +136,40 @@ export function createOfflineClassifier(options: OfflineClassifierOptions): Offl
     }
     const { full, urgent: urgentVector } = toVectors(report);
     const predicted = categoryIds[argmax(categoryModel.scores(full))]!;
-    const category = report.teacherMisconduct && teacherConductId ? teacherConductId : predicted;
+    const category =
+      report.teacherMisconduct && teacherConductId
+        ? teacherConductId
+        : report.gateJam && !report.strongRisk && transportId
+          ? transportId
+          : predicted === teacherConductId && report.offCampusStaff && offCampusId
+            ? offCampusId
+            : predicted;
     const kind: Kind = KINDS[argmax(kindModel.scores(full))]!;
-    // Thanks for a teacher who rushed a sick child to hospital mention risk words but report no risk now.
-    const cueSaysUrgent = report.strongRisk && kind !== 'praise';
-    const urgent = cueSaysUrgent || urgentModel.probabilities(urgentVector)[1]! >= tuning.urgentThreshold;
+    const probability = urgentModel.probabilities(urgentVector)[1]!;
+    // Thanks for a teacher who rushed a sick child to hospital mention risk words but report no risk now. A report
+    // that opens with thanks counts as praise here unless the learned model also smells danger ("谢谢，孩子今天又被打了").
+    const praise = kind === 'praise' || (PRAISE_OPENING.test(text.trim()) && probability < tuning.urgentThresholdWithWeakCue / 2);
+    const cueSaysUrgent = report.strongRisk && !praise;
+    const bar = report.weakRisk ? tuning.urgentThresholdWithWeakCue : tuning.urgentThreshold;
+    // Urgent means a person at risk: without a risk cue, the learned model alone may only raise reports that mention one.
+    const urgent = cueSaysUrgent || (probability >= bar && PERSON.test(text));
     return { category, kind, urgent, unit: extractUnit(text), summary, language };
+  };
+
+  const explainUrgency = (text: string): { strongRisk: boolean; weakRisk: boolean; urgentProbability: number } => {
+    const report = features.prepare(text);
+    if (!report.content) return { strongRisk: false, weakRisk: false, urgentProbability: 0 };
+    return {
+      strongRisk: report.strongRisk,
+      weakRisk: report.weakRisk,
+      urgentProbability: urgentModel.probabilities(toVectors(report).urgent)[1]!,
+    };
   };
 
   return {
     name: 'offline',
     classifySync,
+    explainUrgency,
     async classify(text: string): Promise<Result<Classification>> {
       try {
         return { success: true, data: classifySync(text) };

@@ -2,10 +2,14 @@
  * Turning a message into countable tokens: Chinese character 1–3-grams (no segmenter needed, robust to typos
  * and unknown names) and English word uni/bigrams with a crude stem, so "bullied" and "bullying" meet.
  */
+import { toSimplified } from './traditional.ts';
 
-/** Full-width to half-width, lower case, one kind of whitespace: the same text typed on any phone looks the same. */
+/**
+ * Full-width to half-width, lower case, one kind of whitespace, traditional characters to simplified: the same text
+ * typed on any phone looks the same.
+ */
 export function normalizeText(text: string): string {
-  return stripInvisible(text).normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+  return toSimplified(stripInvisible(text).normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim());
 }
 
 const INVISIBLE = /\p{Cf}|(?![\t\n\r])\p{Cc}/gu;
