@@ -1,5 +1,4 @@
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
-import OpenAI from 'openai';
 import type { Logger } from 'pino';
 import type { UserFromGetMe } from 'grammy/types';
 import { createBot, ALLOWED_UPDATES } from './bot/create-bot.ts';
@@ -15,10 +14,8 @@ import { createProblemQueries, type ProblemQueries } from './problems/problem-qu
 import { createStaffViews } from './replies/staff-views.ts';
 import { createTelegramTransport } from './bot/telegram-transport.ts';
 import { startWebhookServer, type WebhookServer } from './bot/webhook-server.ts';
-import { createLlmClassifier } from './classify/llm-classifier.ts';
-import { createOfflineClassifier } from './classify/offline/offline-classifier.ts';
-import { loadExamples } from './classify/offline/examples.ts';
-import { createReportClassifier, type ReportClassifier } from './classify/report-classifier.ts';
+import { buildClassifier } from './classify/build-classifier.ts';
+import type { ReportClassifier } from './classify/report-classifier.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Db } from './db/database.ts';
 import { loadCatalogue, type Catalogue } from './domain/categories.ts';
@@ -88,28 +85,7 @@ export function createApp(options: AppOptions): App {
   const tr = createTranslator();
   const units = createUnitRegistry(db, now);
 
-  const offline = createOfflineClassifier({ catalogue, examples: loadExamples() });
-  const openai = config.llm
-    ? new OpenAI({ apiKey: config.llm.apiKey, baseURL: config.llm.baseURL, maxRetries: config.llm.maxRetries, timeout: config.llm.timeoutMs })
-    : undefined;
-  const llm = config.llm && openai
-    ? createLlmClassifier({
-        client: openai,
-        model: config.llm.model,
-        catalogue,
-        timeoutMs: config.llm.timeoutMs,
-        maxRetries: config.llm.maxRetries,
-      })
-    : undefined;
-  const classifier = createReportClassifier({
-    db,
-    offline,
-    ...(llm && { llm }),
-    logger: logger.child({ module: 'classifier' }),
-    concurrency: config.llm?.concurrency ?? 16,
-    budgetPerResidentHour: config.llm?.budgetPerResidentHour ?? 20,
-    now,
-  });
+  const { classifier, openai } = buildClassifier({ db, catalogue, llm: config.llm, logger: logger.child({ module: 'classifier' }), now });
 
   const inbox = createInbox(db, now);
   const intake = createIntake(db, { now, flood: config.flood });

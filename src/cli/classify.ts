@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import pino from 'pino';
-import { buildClassifier } from './classifier-from-env.ts';
+import { classifierFromEnv } from './classifier-from-env.ts';
 
 /** npm run classify -- "text" [--offline]: the classification as JSON, as the bot would see it. */
 async function main(): Promise<void> {
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const { classifier, close } = buildClassifier({ offlineOnly, logger: pino({ level: 'silent' }) });
+  const { classifier, close } = classifierFromEnv({ offlineOnly, logger: pino({ level: 'silent' }) });
   try {
     const outcome = await classifier.classify(text, { residentId: null });
     process.stdout.write(`${JSON.stringify({ ...outcome.classification, classifier: outcome.by, ...(outcome.reason && { note: outcome.reason }) }, null, 2)}\n`);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { evaluate, formatReport, type EvaluationRow } from '../classify/metrics.ts';
 import { KINDS } from '../domain/classification.ts';
 import { loadCatalogue } from '../domain/categories.ts';
-import { buildClassifier } from './classifier-from-env.ts';
+import { classifierFromEnv } from './classifier-from-env.ts';
 
 /**
  * npm run eval -- FILE.jsonl [--offline] [--json]
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   }
   if (existsSync('.env')) process.loadEnvFile('.env');
   const catalogue = loadCatalogue();
-  const { classifier, close } = buildClassifier({ offlineOnly, logger: pino({ level: 'silent' }) });
+  const { classifier, close } = classifierFromEnv({ offlineOnly, logger: pino({ level: 'silent' }) });
   const rows: EvaluationRow[] = [];
   const by = { llm: 0, offline: 0 };
   try {
