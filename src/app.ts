@@ -8,6 +8,10 @@ import { createResidentFeature } from './bot/features/resident.ts';
 import { createStaffFeature } from './bot/features/staff.ts';
 import { createSurveyFeature } from './bot/features/survey.ts';
 import { createStaffExportFeature } from './bot/features/staff-export.ts';
+import { createDigestFeature } from './bot/features/digest.ts';
+import { createDigestService, type DigestService } from './digest/digest-service.ts';
+import { createScheduler, type Scheduler } from './schedule/scheduler.ts';
+import { createOverdueReminderJob } from './problems/overdue-reminder.ts';
 import { createStaffQuestionsFeature } from './bot/features/staff-questions.ts';
 import { createStaffQuestions } from './questions/staff-questions.ts';
 import { createProblemQueries, type ProblemQueries } from './problems/problem-queries.ts';
@@ -65,6 +69,9 @@ export interface App {
   /** Staff actions on problems and residents' survey answers. */
   desk: ProblemDesk;
   queries: ProblemQueries;
+  digest: DigestService;
+  /** Weekly digest and daily overdue reminder, exactly once per period per staff chat. */
+  scheduler: Scheduler;
   outbox: Outbox;
   classifier: ReportClassifier;
   pipeline: ReportPipeline;
@@ -106,6 +113,33 @@ export function createApp(options: AppOptions): App {
   const residentNotices = createResidentNotices(tr, config.timezone);
   const queries = createProblemQueries(db);
   const staffViews = createStaffViews(tr, catalogue, units, config.timezone);
+  const digest = createDigestService({
+    db,
+    outbox,
+    tr,
+    catalogue,
+    unitName: (id) => units.name(id),
+    timezone: config.timezone,
+    settings: config.digest,
+    staffChatIds: config.staffChatIds,
+    staffLanguage: config.staffLanguage,
+    logger: logger.child({ module: 'digest' }),
+    onQueued: () => wakeSender(),
+    now,
+  });
+  const scheduler = createScheduler({ db, timezone: config.timezone, logger: logger.child({ module: 'scheduler' }), now, onCommitted: () => wakeSender() });
+  scheduler.register(digest.job);
+  scheduler.register(
+    createOverdueReminderJob({
+      queries,
+      views: staffViews,
+      outbox,
+      staffChatIds: () => config.staffChatIds,
+      staffLanguage: config.staffLanguage,
+      timezone: config.timezone,
+      time: config.problems.overdueReminderTime,
+    }),
+  );
   const isStaffChat = (chatId: number) => config.staffChatIds.includes(chatId);
   // The outbox sender is built after the bot; anything queued before it exists is picked up when it starts.
   let wakeSender = () => {};
@@ -158,6 +192,7 @@ export function createApp(options: AppOptions): App {
           now,
           residentsOf: (problemId) => problems.get(problemId)?.residentCount ?? 0,
         }),
+        createDigestFeature({ digest, tr, isStaffChat, staffLanguage: config.staffLanguage }),
         createStaffExportFeature({ db, units, catalogue, tr, timezone: config.timezone, isStaffChat, staffLanguage: config.staffLanguage, now }),
         // Last among staff features: a reply other features wait for (a resolution note) must reach them first.
         createStaffQuestionsFeature({
@@ -260,6 +295,8 @@ export function createApp(options: AppOptions): App {
     units,
     desk,
     queries,
+    digest,
+    scheduler,
     outbox,
     classifier,
     pipeline,
@@ -282,6 +319,8 @@ export function createApp(options: AppOptions): App {
       purge();
       purgeTimer = setInterval(purge, 3_600_000);
       purgeTimer.unref();
+      // Catches up on a digest or reminder missed while the bot was down, then follows the schedule.
+      await scheduler.start();
       if (config.delivery.mode === 'webhook') {
         webhook = await startWebhookServer({ bot, inbox, logger, url: config.delivery.url, secret: config.delivery.secret, port: config.delivery.port });
         await bot.api.setWebhook(config.delivery.url, { secret_token: config.delivery.secret, allowed_updates: [...ALLOWED_UPDATES] });
@@ -294,6 +333,7 @@ export function createApp(options: AppOptions): App {
     },
     stop() {
       stopping ??= (async () => {
+        await scheduler.stop();
         if (purgeTimer) clearInterval(purgeTimer);
         if (runner) {
           await runner.stop();

@@ -26,7 +26,7 @@ Builds the weekly digest from the database without sending anything, and prints 
   --lang    language of the digest (default STAFF_LANGUAGE)
   --db      the database (default DATABASE_PATH)
   --sample  use the sample district (./data/sample.sqlite): simulated through the real app the first
-            time (about a minute), then reused; --fresh rebuilds it; --weeks (6) and --seed (7) shape it`;
+            time (under a minute), then reused; --fresh rebuilds it; --weeks (6) and --seed (7) shape it`;
 
 /** Where the sample starts: the Monday the autumn term begins. Fixed, so the sample is the same everywhere. */
 const SAMPLE_START = { year: 2026, month: 9, day: 7 };
@@ -40,6 +40,11 @@ interface SampleMarker {
 }
 
 async function main(): Promise<void> {
+  // `npm run digest | head` closes the pipe early; that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   let args;
   try {
     args = parseArgs({

@@ -37,8 +37,8 @@ export function createDigestFeature(deps: DigestFeatureDeps): Composer<BotContex
     const chatId = ctx.chat!.id;
     const period = digest.parsePeriod(ctx.match);
     if (!period) {
-      const example = { week: digest.defaultWeek().key, ...examples(digest) };
-      digest.queueText(chatId, tr.t(language, 'ranking.usage', example), `ranking-usage:${ctx.update.update_id}:${chatId}`);
+      const examples = { week: digest.defaultWeek().key, month: digest.parsePeriod('month')!.key, quarter: digest.parsePeriod('quarter')!.key };
+      digest.queueText(chatId, tr.t(language, 'ranking.usage', examples), `ranking-usage:${ctx.update.update_id}:${chatId}`);
       return;
     }
     const queued = digest.queueRanking(chatId, period, String(ctx.update.update_id));
@@ -48,7 +48,3 @@ export function createDigestFeature(deps: DigestFeatureDeps): Composer<BotContex
   return composer;
 }
 
-const examples = (digest: DigestFeatureDeps['digest']) => ({
-  month: digest.parsePeriod('month')!.key,
-  quarter: digest.parsePeriod('quarter')!.key,
-});

@@ -1,0 +1,193 @@
+import type { Db } from '../db/database.ts';
+
+/**
+ * The three rates the 12345 hotlines rank units by, and the composite score. Definitions (also in
+ * docs/DIGEST.md); every query is one set-based pass over an index range of the period:
+ *
+ * - Response rate: of the problems created in the period (merged ones left out) whose outcome is known,
+ *   the share whose first staff action came within the response window of their creation. A problem is
+ *   still *pending* — left out — while its window runs past the moment of building and nobody acted yet.
+ * - Resolution rate: of the residents' "is it fixed?" answers given in the period, fixed counts 1,
+ *   partly ½, not fixed 0; an answer about a problem that now stands closed as not our responsibility or
+ *   no action possible counts 0 whatever it says.
+ * - Satisfaction rate: of the 1–5 ratings given in the period, the share that are 4 or 5 (plus the mean).
+ * - Composite: the weighted mean of the rates a unit has data for, the weights re-scaled over those rates.
+ *
+ * INDEXED BY pins each query to its index (migration 002): without statistics SQLite's planner sometimes
+ * takes a narrower index and reads the table row by row, ten times slower on a big database.
+ */
+
+export interface RankingSettings {
+  responseWindowMs: number;
+  /** Units with fewer problems in the period are shown but not ranked. */
+  rankingMinProblems: number;
+  /** Fractions that sum to 1 (config.digest.weights). */
+  weights: { response: number; resolution: number; satisfaction: number };
+}
+
+/** A rate as a fraction of a count; `value` is null when there is nothing to divide by ("no data", shown as —). */
+export interface Rate {
+  value: number | null;
+  numerator: number;
+  denominator: number;
+}
+
+export interface UnitRates {
+  /** Problems created in the period and attributed to the unit (pending ones included). */
+  problems: number;
+  response: Rate & { pending: number };
+  resolution: Rate;
+  satisfaction: Rate & { mean: number | null };
+  /** 0–100, or null when the unit has no data for any rate. */
+  composite: number | null;
+}
+
+export interface RankedUnit extends UnitRates {
+  unitId: string;
+  unitName: string;
+  /** 1 = best; null when the unit has too few problems (or no data) to be ranked. */
+  rank: number | null;
+}
+
+export interface Ranking {
+  from: number;
+  to: number;
+  asOf: number;
+  settings: RankingSettings;
+  overall: UnitRates;
+  /** Ranked units best first, then the unranked ones by problems. */
+  units: RankedUnit[];
+}
+
+const rate = (numerator: number, denominator: number): Rate => ({ numerator, denominator, value: denominator > 0 ? numerator / denominator : null });
+
+/** Weighted mean over the rates that have data, the weights re-scaled to sum to 1; 0–100. */
+export function compositeScore(rates: { response: number | null; resolution: number | null; satisfaction: number | null }, weights: RankingSettings['weights']): number | null {
+  let sum = 0;
+  let weight = 0;
+  for (const key of ['response', 'resolution', 'satisfaction'] as const) {
+    const value = rates[key];
+    if (value === null) continue;
+    sum += weights[key] * value;
+    weight += weights[key];
+  }
+  return weight > 0 ? (100 * sum) / weight : null;
+}
+
+interface ResponseRow {
+  unit: string | null;
+  problems: number;
+  responded: number;
+  decided: number;
+}
+interface ResolutionRow {
+  unit: string | null;
+  answers: number;
+  halves: number;
+}
+interface SatisfactionRow {
+  unit: string | null;
+  ratings: number;
+  satisfied: number;
+  total: number;
+}
+
+export interface RatesQuery {
+  /** Rates per unit and overall for [from, to), judged as of `asOf`, ranked. */
+  ranking(from: number, to: number, asOf: number, settings: RankingSettings, unitName: (unitId: string) => string): Ranking;
+}
+
+export function createRatesQuery(db: Db): RatesQuery {
+  // Each rate is read unit by unit from an index ordered by unit, then time (migration 002): the units
+  // table drives (CROSS JOIN keeps it outside), every unit is one index range, and no row is sorted.
+  // `+u.id` drops the column's affinity so that the expression index on COALESCE(...) can be searched.
+  // Rows without a unit are read the same way with `IS NULL`. A unit missing from the units table would be
+  // missed; foreign keys on problems keep that from happening.
+  const byUnit = (select: string, from: string, unit: string, where: string) =>
+    db.prepare(
+      `SELECT u.id AS unit, ${select} FROM units u CROSS JOIN ${from} ON ${unit} = +u.id AND ${where} GROUP BY u.id
+       UNION ALL
+       SELECT NULL AS unit, ${select} FROM ${from} WHERE ${unit} IS NULL AND ${where} HAVING COUNT(*) > 0`,
+    );
+  // The unit of a problem is the one responsible for it, else the one it is about.
+  const responses = byUnit(
+    `COUNT(*) AS problems,
+     TOTAL(p.first_response_at IS NOT NULL AND p.first_response_at - p.created_at <= @window) AS responded,
+     TOTAL((p.first_response_at IS NOT NULL AND p.first_response_at - p.created_at <= @window) OR p.created_at + @window <= @asOf) AS decided`,
+    'problems p INDEXED BY problems_unit_created',
+    'COALESCE(p.responsible_unit_id, p.unit_id)',
+    'p.created_at >= @from AND p.created_at < @to AND p.merged_into IS NULL',
+  );
+  // Answers about problems closed as not ours / no action possible count 0: the set of such problems is
+  // read once from its partial index (problems_closed_unfixed).
+  const resolutions = byUnit(
+    `COUNT(*) AS answers,
+     TOTAL(CASE
+             WHEN f.fixed = 'not_fixed' THEN 0
+             WHEN f.problem_id IN (SELECT id FROM problems INDEXED BY problems_closed_unfixed
+                                   WHERE status = 'closed' AND close_reason IN ('not_our_responsibility', 'no_action_possible')) THEN 0
+             WHEN f.fixed = 'fixed' THEN 2
+             ELSE 1
+           END) AS halves`,
+    'feedback f INDEXED BY feedback_unit_fixed',
+    'f.unit_id',
+    'f.fixed_at >= @from AND f.fixed_at < @to AND f.fixed IS NOT NULL',
+  );
+  const satisfactions = byUnit(
+    'COUNT(*) AS ratings, TOTAL(f.rating >= 4) AS satisfied, TOTAL(f.rating) AS total',
+    'feedback f INDEXED BY feedback_unit_rated',
+    'f.unit_id',
+    'f.rated_at >= @from AND f.rated_at < @to AND f.rating IS NOT NULL',
+  );
+
+  return {
+    ranking(from, to, asOf, settings, unitName) {
+      const params = { from, to, asOf, window: settings.responseWindowMs };
+      const tallies = new Map<string | null, { problems: number; responded: number; decided: number; answers: number; halves: number; ratings: number; satisfied: number; total: number }>();
+      const tally = (unit: string | null) => {
+        let t = tallies.get(unit);
+        if (!t) {
+          t = { problems: 0, responded: 0, decided: 0, answers: 0, halves: 0, ratings: 0, satisfied: 0, total: 0 };
+          tallies.set(unit, t);
+        }
+        return t;
+      };
+      for (const row of responses.all(params) as ResponseRow[]) Object.assign(tally(row.unit), { problems: row.problems, responded: row.responded, decided: row.decided });
+      for (const row of resolutions.all({ from, to }) as ResolutionRow[]) Object.assign(tally(row.unit), { answers: row.answers, halves: row.halves });
+      for (const row of satisfactions.all({ from, to }) as SatisfactionRow[]) Object.assign(tally(row.unit), { ratings: row.ratings, satisfied: row.satisfied, total: row.total });
+
+      const toRates = (t: ReturnType<typeof tally>): UnitRates => {
+        const response = rate(t.responded, t.decided);
+        const resolution: Rate = { numerator: t.halves / 2, denominator: t.answers, value: t.answers > 0 ? t.halves / (2 * t.answers) : null };
+        const satisfaction = rate(t.satisfied, t.ratings);
+        return {
+          problems: t.problems,
+          response: { ...response, pending: t.problems - t.decided },
+          resolution,
+          satisfaction: { ...satisfaction, mean: t.ratings > 0 ? t.total / t.ratings : null },
+          composite: compositeScore({ response: response.value, resolution: resolution.value, satisfaction: satisfaction.value }, settings.weights),
+        };
+      };
+
+      const all = { problems: 0, responded: 0, decided: 0, answers: 0, halves: 0, ratings: 0, satisfied: 0, total: 0 };
+      for (const t of tallies.values()) for (const key of Object.keys(all) as Array<keyof typeof all>) all[key] += t[key];
+
+      const units = [...tallies.entries()]
+        .filter((entry): entry is [string, ReturnType<typeof tally>] => entry[0] !== null)
+        .map(([unitId, t]): RankedUnit => ({ unitId, unitName: unitName(unitId), rank: null, ...toRates(t) }));
+      const rankable = (u: RankedUnit) => u.problems >= settings.rankingMinProblems && u.composite !== null;
+      const byName = (a: RankedUnit, b: RankedUnit) => a.unitName.localeCompare(b.unitName, 'zh') || a.unitId.localeCompare(b.unitId);
+      const ranked = units
+        .filter(rankable)
+        .sort((a, b) => b.composite! - a.composite! || b.problems - a.problems || byName(a, b));
+      // Equal scores share a rank (1, 2, 2, 4).
+      ranked.forEach((u, i) => {
+        const previous = ranked[i - 1];
+        u.rank = previous && Math.abs(previous.composite! - u.composite!) < 1e-9 ? previous.rank : i + 1;
+      });
+      const unranked = units.filter((u) => !rankable(u)).sort((a, b) => b.problems - a.problems || byName(a, b));
+
+      return { from, to, asOf, settings, overall: toRates(all), units: [...ranked, ...unranked] };
+    },
+  };
+}
