@@ -4,6 +4,8 @@
  * Keys: '2026-W47' (ISO week, Monday start), '2026-11' (month), '2026-Q4' (quarter).
  */
 
+import { zonedParts, zonedTime } from '../domain/periods.ts';
+
 export type PeriodKind = 'week' | 'month' | 'quarter';
 
 export interface Period {
@@ -22,50 +24,15 @@ interface LocalDate {
 }
 
 const DAY = 86_400_000;
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** The wall clock in `timeZone` at `ms`, read as if it were UTC. */
-function wallClock(ms: number, timeZone: string): number {
-  const parts = formatter(timeZone).formatToParts(ms);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-}
-
 /** The local calendar date at `ms` in `timeZone`. */
 export function localDate(ms: number, timeZone: string): LocalDate {
-  const wall = new Date(wallClock(ms, timeZone));
-  return { year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate() };
+  const { year, month, day } = zonedParts(ms, timeZone);
+  return { year, month, day };
 }
 
 /** UTC ms of local midnight starting the given date (month and day may overflow; Date.UTC normalises them). */
 export function localMidnight(year: number, month: number, day: number, timeZone: string): number {
-  const target = Date.UTC(year, month - 1, day);
-  // The offset at the guess converges in two steps, also across a daylight-saving change.
-  let guess = target;
-  for (let i = 0; i < 3; i++) {
-    const next = target - (wallClock(guess, timeZone) - Math.floor(guess / 1000) * 1000);
-    if (next === guess) break;
-    guess = next;
-  }
-  return guess;
+  return zonedTime(year, month, day, 0, 0, timeZone);
 }
 
 /** ISO-8601 week-numbering year and week of a calendar date. */

@@ -9,21 +9,31 @@ export interface Period {
 
 const DAY = 86_400_000;
 
-/** Wall-clock fields of an instant in a time zone. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      weekday: 'short',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Wall-clock fields of an instant in a time zone (weekday 1 = Monday … 7 = Sunday). */
 export function zonedParts(ms: number, timeZone: string): { year: number; month: number; day: number; hour: number; minute: number; second: number; weekday: number } {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-    weekday: 'short',
-    hourCycle: 'h23',
-  }).formatToParts(ms);
+  const parts = formatter(timeZone).formatToParts(ms);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '0';
-  const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(get('weekday')) + 1;
   return {
     year: Number(get('year')),
     month: Number(get('month')),
@@ -31,18 +41,22 @@ export function zonedParts(ms: number, timeZone: string): { year: number; month:
     hour: Number(get('hour')),
     minute: Number(get('minute')),
     second: Number(get('second')),
-    weekday,
+    weekday: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(get('weekday')) + 1,
   };
 }
 
-/** The instant a wall-clock time in a time zone happens (the zone's offset found by two passes). */
+/**
+ * The instant a wall-clock time in a time zone happens. Month and day may overflow (Date.UTC normalises
+ * them); the zone's offset at the guess converges in a few steps, also across a daylight-saving change.
+ */
 export function zonedTime(year: number, month: number, day: number, hour: number, minute: number, timeZone: string): number {
-  const guess = Date.UTC(year, month - 1, day, hour, minute);
-  let result = guess;
-  for (let i = 0; i < 2; i++) {
+  const target = Date.UTC(year, month - 1, day, hour, minute);
+  let result = target;
+  for (let i = 0; i < 3; i++) {
     const p = zonedParts(result, timeZone);
-    const shown = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-    result += guess - shown;
+    const next = result + target - Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+    if (next === result) break;
+    result = next;
   }
   return result;
 }

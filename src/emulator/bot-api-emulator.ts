@@ -87,7 +87,8 @@ export interface BotApiEmulator {
 const TOKEN = /^(\d+):[A-Za-z0-9_-]+$/;
 const LOOPBACK = /^(127(?:\.\d{1,3}){3}|::1|localhost)$/;
 
-const DEFAULT_BOT: UserFromGetMe = {
+/** The bot the emulator pretends to be unless told otherwise; tests and the offline simulation reuse it. */
+export const DEFAULT_BOT_INFO: UserFromGetMe = {
   id: 7000000001,
   is_bot: true,
   first_name: 'Minyi',
@@ -115,7 +116,7 @@ export function createBotApiEmulator(options: BotApiEmulatorOptions = {}): BotAp
   if (options.token !== undefined && !TOKEN.test(options.token)) throw new Error('emulator: token must look like 123:abc');
   const now = options.now ?? Date.now;
   const botInfo: UserFromGetMe = {
-    ...DEFAULT_BOT,
+    ...DEFAULT_BOT_INFO,
     ...(options.token ? { id: Number(TOKEN.exec(options.token)![1]) } : {}),
     ...options.botInfo,
   } as UserFromGetMe;

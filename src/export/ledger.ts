@@ -7,7 +7,9 @@ import { recentPeriod, type Period } from '../domain/periods.ts';
 import { formatDate } from '../domain/time.ts';
 import { isOverdue, type CloseReason, type ProblemStatus } from '../problems/problem.ts';
 import type { UnitRegistry } from '../units/unit-registry.ts';
-import { cellText, csvLine, dateTimeFormatter, looksLikeFormula, UTF8_BOM } from './cells.ts';
+import type { ProblemRow } from '../problems/problem-store.ts';
+import { cellText, csvLine, looksLikeFormula, UTF8_BOM } from './cells.ts';
+import { dateTimeFormatter } from '../domain/time.ts';
 
 /**
  * The ledger (台账): the problem list and the reports behind it as staff keep them, an Excel workbook
@@ -110,30 +112,8 @@ const REPORT_COLUMNS: Column[] = [
   { header: '原文', width: 60 },
 ];
 
-interface ProblemRow {
-  id: number;
-  title: string;
-  category: string;
-  unit_id: string | null;
-  unit_written: string | null;
-  urgent: number;
-  status: ProblemStatus;
-  close_reason: CloseReason | null;
-  responsible_unit_id: string | null;
-  deadline_at: number | null;
-  report_count: number;
-  resident_count: number;
-  first_report_at: number | null;
-  last_report_at: number | null;
-  recurring: number;
-  widespread: number;
-  first_response_at: number | null;
-  resolved_at: number | null;
-  closed_at: number | null;
-  merged_into: number | null;
-  created_at: number;
-  in_period: number;
-}
+/** A problem row plus how many of its reports fall in the ledger's period. */
+type LedgerProblemRow = ProblemRow & { in_period: number };
 
 interface ReportRow {
   id: number;
@@ -232,7 +212,7 @@ function writeProblems(db: Db, workbook: WorkbookWriter, csv: string[], period: 
     : db.prepare(`SELECT ${PROBLEM_FIELDS}, p.report_count AS in_period FROM problems p ORDER BY p.id`).iterate();
 
   let count = 0;
-  for (const row of rows as IterableIterator<ProblemRow>) {
+  for (const row of rows as IterableIterator<LedgerProblemRow>) {
     count++;
     const values: Array<string | number> = [
       row.id,
@@ -290,7 +270,7 @@ function writeReports(db: Db, workbook: WorkbookWriter, period: Period | undefin
 }
 
 /** 是 while open past the deadline; 逾期办结 when it was resolved after it. */
-function overdueLabel(row: ProblemRow, now: number): string {
+function overdueLabel(row: LedgerProblemRow, now: number): string {
   if (isOverdue({ status: row.status, deadlineAt: row.deadline_at }, now)) return '是';
   if (row.status === 'resolved' && row.resolved_at !== null && row.deadline_at !== null && row.resolved_at > row.deadline_at) return '逾期办结';
   return '否';

@@ -2,7 +2,8 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/database.ts';
 import { actorLabel, type Actor, type CloseReason, type Problem, type ProblemEvent, type ProblemStatus } from './problem.ts';
 
-interface ProblemRow {
+/** A row of the problems table as SQLite returns it. */
+export interface ProblemRow {
   id: number;
   title: string;
   category: string;

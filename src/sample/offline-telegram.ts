@@ -1,24 +1,13 @@
 import type { Bot, Context } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
+import { DEFAULT_BOT_INFO } from '../emulator/bot-api-emulator.ts';
 
 /**
  * Stand-ins for Telegram when the real app runs offline (the sample simulation, `npm run digest -- --sample`):
  * the updates a resident's message arrives as, and an API that answers every call the way Telegram would.
  */
 
-export const SAMPLE_BOT_INFO: UserFromGetMe = {
-  id: 7_000_000_001,
-  is_bot: true,
-  first_name: 'Minyi',
-  username: 'minyi_sample_bot',
-  can_join_groups: true,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-  has_topics_enabled: false,
-  allows_users_to_create_topics: false,
-} as UserFromGetMe;
+export const SAMPLE_BOT_INFO: UserFromGetMe = { ...DEFAULT_BOT_INFO, username: 'minyi_sample_bot' };
 
 export interface RecordedCall {
   method: string;
@@ -29,11 +18,21 @@ export interface RecordedCall {
  * Answer every Bot API call locally, like Telegram would, and count what was sent. Install before
  * anything is sent; `keep` records the calls themselves (off by default: a simulation sends thousands).
  */
-export function installOfflineTelegram<C extends Context>(bot: Bot<C>, options: { keep?: boolean } = {}): { calls: RecordedCall[]; count: () => number } {
+export function installOfflineTelegram<C extends Context>(
+  bot: Bot<C>,
+  options: {
+    keep?: boolean;
+    /** Answer this call with a Telegram error instead (tests of 403/429 handling). */
+    fail?: (method: string) => { error_code: number; description: string; parameters?: Record<string, unknown> } | undefined;
+    firstMessageId?: number;
+  } = {},
+): { calls: RecordedCall[]; count: () => number } {
   const calls: RecordedCall[] = [];
   let count = 0;
-  let messageId = 1;
+  let messageId = options.firstMessageId ?? 1;
   bot.api.config.use(async (_prev, method, payload) => {
+    const failure = options.fail?.(method);
+    if (failure) return { ok: false, ...failure } as never;
     count++;
     const p = (payload ?? {}) as Record<string, unknown>;
     if (options.keep) calls.push({ method, payload: p });

@@ -2,8 +2,8 @@ import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/database.ts';
 import { loadCatalogue } from '../../src/domain/categories.ts';
-import { formatDateTime } from '../../src/domain/time.ts';
-import { csvField, dateTimeFormatter } from '../../src/export/cells.ts';
+import { dateTimeFormatter, formatDateTime } from '../../src/domain/time.ts';
+import { csvField } from '../../src/export/cells.ts';
 import { buildLedger, LedgerTooLargeError, type LedgerPeriodName } from '../../src/export/ledger.ts';
 import { createUnitRegistry, type UnitRegistry } from '../../src/units/unit-registry.ts';
 

@@ -5,20 +5,11 @@ import pino from 'pino';
 import type { UserFromGetMe } from 'grammy/types';
 import { createApp, type App } from '../../src/app.ts';
 import { parseConfig, type Config } from '../../src/config.ts';
+import { DEFAULT_BOT_INFO } from '../../src/emulator/bot-api-emulator.ts';
+import { installOfflineTelegram } from '../../src/sample/offline-telegram.ts';
 
-export const BOT_INFO: UserFromGetMe = {
-  id: 42,
-  is_bot: true,
-  first_name: 'Minyi',
-  username: 'minyi_test_bot',
-  can_join_groups: true,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-  has_topics_enabled: false,
-  allows_users_to_create_topics: false,
-} as UserFromGetMe;
+/** The emulator's bot, with a short id the update builders use for the bot's own messages. */
+export const BOT_INFO: UserFromGetMe = { ...DEFAULT_BOT_INFO, id: 42 };
 
 export interface SentCall {
   method: string;
@@ -72,22 +63,16 @@ export async function createHarness(options: { env?: Record<string, string>; now
     pollIntervalMs: 50,
     ...(options.now && { now: options.now }),
   });
-  const calls: SentCall[] = [];
   const failures: Array<{ method: string; error: { error_code: number; description: string; parameters?: Record<string, unknown> }; times: number }> = [];
-  let messageId = 10_000;
-  app.bot.api.config.use(async (_prev, method, payload) => {
-    const failure = failures.find((f) => f.method === method && f.times > 0);
-    if (failure) {
+  const { calls } = installOfflineTelegram(app.bot, {
+    keep: true,
+    firstMessageId: 10_000,
+    fail(method) {
+      const failure = failures.find((f) => f.method === method && f.times > 0);
+      if (!failure) return undefined;
       failure.times--;
-      return { ok: false, ...failure.error } as never;
-    }
-    const p = (payload ?? {}) as Record<string, unknown>;
-    calls.push({ method, payload: p });
-    const result =
-      method === 'sendMessage' || method === 'sendPhoto' || method === 'sendDocument' || method.startsWith('edit')
-        ? { message_id: messageId++, date: Math.floor(Date.now() / 1000), chat: { id: p.chat_id, type: 'private' }, text: p.text }
-        : true;
-    return { ok: true, result } as never;
+      return failure.error;
+    },
   });
   await app.bot.init();
   app.pipeline.start();
