@@ -6,6 +6,7 @@
  * The headline figure is cross-validated: a threshold chosen on one half of the pairs is measured on the other
  * half (both ways, over many seeded splits), so it does not flatter the threshold that was tuned on all of them.
  */
+import { seededRandom } from '../domain/random.ts';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
@@ -98,17 +99,6 @@ export function chooseThreshold(scored: readonly ScoredPair[]): number {
   return best!.threshold;
 }
 
-/** A small seeded generator, so the splits (and the report) are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface CrossValidation {
   rounds: number;
@@ -120,7 +110,7 @@ export interface CrossValidation {
 
 /** Repeated two-fold cross-validation, stratified by label: choose on one half, measure on the other, both ways. */
 export function crossValidate(scored: readonly ScoredPair[], repeats = 50, seed = 20240601): CrossValidation {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const outcomes: Quality[] = [];
   for (let r = 0; r < repeats; r++) {
     const halves: [ScoredPair[], ScoredPair[]] = [[], []];

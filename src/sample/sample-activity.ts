@@ -1,3 +1,4 @@
+import { seededRandom } from '../domain/random.ts';
 import type { App } from '../app.ts';
 import { loadExamples, type LabelledExample } from '../classify/offline/examples.ts';
 import type { Actor } from '../problems/problem.ts';
@@ -107,16 +108,9 @@ const ZH_AGAIN = ['又出现了：', '同样的问题又来了，', '上次说�
 const ZH_ME_TOO = ['', '我也反映一下，', '同样的情况：', '我们班也是，', '附议：', '确实如此，'];
 const RESOLVE_NOTES = ['已核实并整改完毕', '已责成学校整改，现已落实', '已约谈负责人并完成整改', '已处理，后续将加强检查'];
 
-/** mulberry32: small, fast, and the same sequence everywhere for a seed. */
+/** Seeded choices: the same district everywhere for a seed. */
 function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const next = seededRandom(seed);
   const between = (min: number, max: number) => min + (max - min) * next();
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const weighted = <T>(items: readonly T[], weights: readonly number[]): T => {

@@ -1,3 +1,4 @@
+import { seededRandom } from '../../src/domain/random.ts';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -139,7 +140,7 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
   let retryAfterSeconds = 1;
   let queued: StandinMode[] = [];
   let latency = { meanMs: 0, jitterMs: 0 };
-  let random = mulberry32(options.seed ?? 1);
+  let random = seededRandom(options.seed ?? 1);
   let completionCounter = 0;
   let toolCallCounter = 0;
   let port = 0;
@@ -386,7 +387,7 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
       retryAfterSeconds = 1;
       queued = [];
       latency = { meanMs: 0, jitterMs: 0 };
-      random = mulberry32(options.seed ?? 1);
+      random = seededRandom(options.seed ?? 1);
       requests.length = 0;
       toolCallCounter = 0;
       for (const outcome of OUTCOMES) counts[outcome] = 0;
@@ -667,16 +668,6 @@ function estimateTokens(text: string): number {
   return cjk + Math.ceil((text.length - cjk) / 4);
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function readAll(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];

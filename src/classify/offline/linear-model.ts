@@ -65,17 +65,9 @@ export function concatFeatures(base: SparseVector, offset: number, extra: Readon
   return { indices, values };
 }
 
-/** mulberry32: a tiny seeded PRNG, so the training order is the same on every start. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seeded generator everywhere (re-exported: the models and their tests use it from here). */
+import { seededRandom } from '../../domain/random.ts';
+export { seededRandom };
 
 export interface SoftmaxOptions {
   readonly classes: number;
