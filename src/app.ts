@@ -303,6 +303,9 @@ export function createApp(options: AppOptions): App {
     sender,
     replayInbox,
     async start() {
+      if (config.staffChatIds.length === 0) {
+        logger.warn('STAFF_CHAT_IDS is empty: urgent alerts, reminders and digests have nowhere to go');
+      }
       await bot.init();
       const replayed = await replayInbox();
       if (replayed > 0) logger.info({ replayed }, 'handled updates left over from the last run');
