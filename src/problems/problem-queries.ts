@@ -59,7 +59,13 @@ export interface ProblemQueries {
   overdueByUnit(now: number): Array<{ unitId: string | null; unitWritten: string | null; problems: number; oldestDeadline: number }>;
 }
 
-const OPEN = `status IN ('new', 'assigned', 'in_progress')`;
+// Open = new, assigned or in progress (a status is one of five: the table's CHECK). Written as "not resolved or
+// closed", the form of the partial indexes problems_deadline and problems_open_queue, so SQLite uses them.
+const OPEN = `status NOT IN ('resolved', 'closed')`;
+/** Reports whose texts a search of only short words reads: about two months of a large district. */
+const SHORT_WORD_REPORTS = 100_000;
+/** The newest reports the trigram index offers a search; the latest 200 that match every word are kept. */
+const FTS_CANDIDATES = 2_000;
 const LIVE = 'merged_into IS NULL';
 
 export function createProblemQueries(db: Db): ProblemQueries {
@@ -72,7 +78,11 @@ export function createProblemQueries(db: Db): ProblemQueries {
       case 'category':
         return { sql: `category = ? AND ${LIVE}`, params: [filter.category] };
       case 'unit':
-        return { sql: `(unit_id = ? OR responsible_unit_id = ?) AND ${LIVE}`, params: [filter.unitId, filter.unitId] };
+        // A union of two index ranges: with OR, SQLite read every row of the unit's problems to count them.
+        return {
+          sql: `id IN (SELECT id FROM problems WHERE unit_id = ? AND ${LIVE} UNION SELECT id FROM problems WHERE responsible_unit_id = ? AND ${LIVE})`,
+          params: [filter.unitId, filter.unitId],
+        };
       case 'status':
         return { sql: `status = ? AND ${LIVE}`, params: [filter.status] };
       case 'overdue':
@@ -148,11 +158,23 @@ export function createProblemQueries(db: Db): ProblemQueries {
       const like = (t: string) => `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       const titleClause = terms.map(() => `title LIKE ? ESCAPE '\\'`).join(' AND ');
       const textClause = terms.map(() => `text LIKE ? ESCAPE '\\'`).join(' AND ');
+      // Reports' texts: words of three characters or more are looked up in the trigram index (reports_fts),
+      // over all reports. Shorter words cannot use it; when every word is short, only the latest
+      // SHORT_WORD_REPORTS reports are read (titles are always searched in full).
+      const indexed = terms.filter((t) => Array.from(t).length >= 3);
+      const reportsMatching = indexed.length
+        ? `SELECT problem_id FROM reports WHERE id IN (
+             SELECT rowid FROM reports_fts WHERE reports_fts MATCH ? ORDER BY rowid DESC LIMIT ${FTS_CANDIDATES})
+           AND problem_id IS NOT NULL AND ${textClause} ORDER BY id DESC LIMIT 200`
+        : `SELECT problem_id FROM reports WHERE id > (SELECT COALESCE(MAX(id), 0) FROM reports) - ${SHORT_WORD_REPORTS}
+           AND problem_id IS NOT NULL AND ${textClause} ORDER BY id DESC LIMIT 200`;
       const sql = `SELECT * FROM problems WHERE ${LIVE} AND id IN (
           SELECT id FROM problems WHERE ${titleClause}
-          UNION SELECT problem_id FROM (SELECT problem_id FROM reports WHERE problem_id IS NOT NULL AND ${textClause} ORDER BY id DESC LIMIT 200))
+          UNION SELECT problem_id FROM (${reportsMatching}))
         ORDER BY last_report_at DESC LIMIT ?`;
-      const params = [...terms.map(like), ...terms.map(like), limit];
+      // An FTS5 phrase per word: quoted, so the words are matched as text, never read as query syntax.
+      const match = indexed.map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND ');
+      const params = [...terms.map(like), ...(indexed.length ? [match] : []), ...terms.map(like), limit];
       return (prepared(sql).all(...params) as never[]).map(toProblem);
     },
 

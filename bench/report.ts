@@ -1,0 +1,195 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { Metric, Results } from './lib/results.ts';
+
+/**
+ * docs/BENCHMARKS.md from bench/results.json: the tables are generated; the written analysis is
+ * bench/analysis.md, whose {{placeholders}} are filled from the same results so that it never quotes a
+ * figure from another run. `{{id}}` is a metric's median, `{{id.p95}}` another statistic, `{{id.ratio}}`
+ * its baseline ratio, `{{fact:section.path.to.value}}` a recorded fact, `{{table:outbox+inbox}}` tables' sizes.
+ */
+
+const ANALYSIS = new URL('./analysis.md', import.meta.url);
+
+export function formatValue(value: number, unit: string): string {
+  if (!Number.isFinite(value)) return '—';
+  if (unit === 'USD') return `$${value.toFixed(value < 1 ? 4 : 2)}`;
+  if (unit === 'ms' && Math.abs(value) >= 1000) return `${(value / 1000).toFixed(Math.abs(value) >= 10_000 ? 1 : 2)} s`;
+  const digits = Number.isInteger(value) || Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  return `${value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits })} ${unit}`;
+}
+
+const fmt = (m: Metric, stat: 'median' | 'p95' | 'p99' | 'min' | 'max' = 'median') => formatValue(m[stat], m.unit);
+const ratio = (m: Metric) => (m.ratio === undefined ? '' : `${m.ratio >= 10 ? m.ratio.toFixed(0) : m.ratio.toFixed(2)}× ${m.baseline}`);
+const verdict = (m: Metric) => (m.pass === undefined ? '' : m.pass ? '✅ pass' : '❌ miss');
+const escape = (s: string) => s.replace(/\|/g, '\\|');
+
+function metricTable(metrics: Metric[], options: { p99?: boolean } = {}): string {
+  const header = ['Figure', 'Median', 'p95', ...(options.p99 ? ['p99'] : []), 'Runs', 'Ratio to baseline', 'Target', ''];
+  const rows = metrics.map((m) => [
+    escape(m.name),
+    fmt(m),
+    fmt(m, 'p95'),
+    ...(options.p99 ? [fmt(m, 'p99')] : []),
+    String(m.runs),
+    ratio(m),
+    m.target ? `${m.target.text}${m.judgedOn && m.judgedOn !== 'median' ? ` (${m.judgedOn})` : ''}` : '',
+    verdict(m),
+  ]);
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function get(object: unknown, path: string[]): unknown {
+  let current = object;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+export function fillPlaceholders(text: string, results: Results): string {
+  return text.replace(/\{\{([^}]+)\}\}/g, (whole, expression: string) => {
+    const spec = expression.trim();
+    if (spec.startsWith('table:')) {
+      // A table's size with its indexes, in MiB; `table:*` for the whole file.
+      const sizes = (results.facts.storage?.sizeByTable as Array<{ table: string; tableMiB: number; indexMiB: number }> | undefined) ?? [];
+      const name = spec.slice(6);
+      const rows = name === '*' ? sizes : sizes.filter((t) => name.split('+').includes(t.table));
+      if (rows.length === 0) return `(${spec}: not measured in this run)`;
+      return `${rows.reduce((sum, t) => sum + t.tableMiB + t.indexMiB, 0).toLocaleString('en')} MiB`;
+    }
+    if (spec.startsWith('fact:')) {
+      const value = get(results.facts, spec.slice(5).split('.'));
+      if (value === undefined) return `(${spec}: not measured in this run)`;
+      return typeof value === 'number' ? value.toLocaleString('en', { maximumFractionDigits: 4 }) : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    }
+    const stats = ['median', 'p95', 'p99', 'min', 'max', 'ratio', 'runs'] as const;
+    const last = spec.slice(spec.lastIndexOf('.') + 1) as (typeof stats)[number];
+    const [id, stat] = stats.includes(last) ? [spec.slice(0, spec.lastIndexOf('.')), last] : [spec, 'median' as const];
+    const metric = results.metrics.find((m) => m.id === id) ?? Object.values(results.baselines).find((m) => m?.id === id);
+    if (!metric) return `(${spec}: not measured in this run)`;
+    if (stat === 'ratio') return metric.ratio === undefined ? '—' : `${metric.ratio.toFixed(2)}×`;
+    if (stat === 'runs') return String(metric.runs);
+    return fmt(metric, stat);
+  });
+}
+
+export function renderMarkdown(results: Results): string {
+  const { machine, versions } = results;
+  const section = (name: string) => results.metrics.filter((m) => m.section === name);
+  const targets = results.metrics.filter((m) => m.target);
+  const storageFacts = results.facts.storage ?? {};
+  const sizeByTable = (storageFacts.sizeByTable as Array<{ table: string; tableMiB: number; indexMiB: number }> | undefined) ?? [];
+  const intakeFacts = results.facts.intake ?? {};
+  const classifierFacts = results.facts.classifier ?? {};
+
+  const lines: string[] = [];
+  lines.push('# Benchmarks');
+  lines.push('');
+  lines.push(
+    `How fast and how cheap Minyi is, and how it grows. Generated by \`npm run bench${results.mode === 'quick' ? ' -- --quick' : ''}\` on ` +
+      `${results.date.slice(0, 10)} (${results.mode} mode, ${Math.round(results.durationSeconds)} s); the tables come from ` +
+      '`bench/results.json`, the analysis from `bench/analysis.md`. Do not edit this file by hand: run the benchmark again.',
+  );
+  lines.push('');
+  lines.push('## The machine');
+  lines.push('');
+  lines.push('| | |');
+  lines.push('|---|---|');
+  lines.push(`| CPU | ${machine.cpu}, ${machine.cores} cores |`);
+  lines.push(`| Memory | ${machine.memoryGiB} GiB |`);
+  lines.push(`| OS | ${machine.os} (kernel ${machine.kernel}) |`);
+  lines.push(`| Node | ${versions.node} |`);
+  lines.push(`| SQLite | ${versions.sqlite} (better-sqlite3 ${versions.betterSqlite3}) |`);
+  lines.push(`| grammY / openai / gpt-tokenizer | ${versions.grammy} / ${versions.openai} / ${versions.gptTokenizer} |`);
+  lines.push(`| Load average (1 min) at start / end | ${machine.loadAverage.start.toFixed(2)} / ${machine.loadAverage.end?.toFixed(2) ?? '—'} |`);
+  lines.push(`| Date | ${results.date} |`);
+  lines.push('');
+  lines.push('A load average above the core count means other work shared the machine during the run: compare the ratios to the baselines, not the raw times.');
+  lines.push('');
+  lines.push('## How to reproduce');
+  lines.push('');
+  lines.push('```sh');
+  lines.push('npm run bench                  # everything, < 15 min (the first run also builds the 1M-report database, cached in bench/out/)');
+  lines.push('npm run bench -- --quick       # the same code paths at small sizes, < 2 min');
+  lines.push('npm run bench -- --only=storage,classifier   # sections: baseline, startup, intake, classifier, storage');
+  lines.push('npm run bench -- --profile     # also write a CPU profile of the bot during the intake run (bench/out/profiles/)');
+  lines.push('npm run bench -- --model=gpt-4o-mini --price-input=0.15 --price-cached-input=0.075 --price-output=0.60');
+  lines.push('```');
+  lines.push('');
+  lines.push('Options: `--llm-concurrency=N` (the 800 ms scenario, default 64), `--intake-runs=N`, `--no-doc` (results.json only), `--render-only` (this file again from results.json). ' +
+    'Prices and model also from `BENCH_MODEL`, `BENCH_PRICE_INPUT`, `BENCH_PRICE_CACHED_INPUT`, `BENCH_PRICE_OUTPUT` (US$ per million tokens).');
+  lines.push('');
+  lines.push('## Baselines');
+  lines.push('');
+  lines.push('Measured at the start and at the end of the same run (both sets of samples are pooled). Every figure with a "ratio to baseline" is its median divided by the baseline\'s median.');
+  lines.push('');
+  lines.push(metricTable(Object.values(results.baselines).filter((m): m is Metric => m !== undefined)));
+  lines.push('');
+  lines.push('## Against the targets');
+  lines.push('');
+  lines.push(metricTable(targets));
+  lines.push('');
+
+  lines.push('## 1. Intake, end to end');
+  lines.push('');
+  lines.push(
+    'The bot in its own process (`tsx src/main.ts`), long polling the Bot API emulator; an OpenAI-compatible stand-in answers each ' +
+      'classification with the report\'s true label after the set latency. All reports are queued at once; a run ends when every report ' +
+      'has been acknowledged. Telegram\'s limits stay on (the bot\'s throttler), so acknowledgements waiting for one chat go out as one message.',
+  );
+  lines.push('');
+  lines.push(metricTable(section('intake'), { p99: true }));
+  lines.push('');
+  for (const [key, value] of Object.entries(intakeFacts)) {
+    const fact = value as { scenario: Record<string, unknown>; runs: Array<Record<string, unknown>> };
+    lines.push(`- **${key}** — scenario \`${JSON.stringify(fact.scenario)}\``);
+    for (const run of fact.runs) lines.push(`  - run: \`${JSON.stringify(run)}\``);
+  }
+  lines.push('');
+
+  lines.push('## 2. Storage at scale');
+  lines.push('');
+  const scale = storageFacts.scale as Record<string, number> | undefined;
+  if (scale) {
+    lines.push(
+      `A database like two years of a large district (${scale.reports?.toLocaleString('en')} reports, ${scale.problems?.toLocaleString('en')} problems, ` +
+        `${scale.units} units, ${scale.residents?.toLocaleString('en')} residents), generated by \`bench/storage/generate.ts\` with a fixed seed. ` +
+        `Size: **${storageFacts.databaseMiB} MiB** (${storageFacts.bytesPerReport} bytes per report). Rows: \`${JSON.stringify(storageFacts.rows)}\`. ` +
+        `Generated in ${storageFacts.generatedSeconds} s${storageFacts.reusedCachedDatabase ? ' (this run reused the cached file)' : ''}.`,
+    );
+    lines.push('');
+  }
+  if (sizeByTable.length) {
+    lines.push('| Table | Data (MiB) | Indexes (MiB) |');
+    lines.push('|---|---|---|');
+    for (const t of sizeByTable.filter((t) => t.tableMiB + t.indexMiB > 0)) lines.push(`| ${t.table} | ${t.tableMiB} | ${t.indexMiB} |`);
+    lines.push('');
+  }
+  lines.push(`Each command is what its handler does before the Telegram call — the queries and the rendering of the reply — timed in-process as \`now\` = ${String((storageFacts.periods as Record<string, string> | undefined)?.now ?? '')}. Periods: \`${JSON.stringify(storageFacts.periods ?? {})}\`.`);
+  lines.push('');
+  lines.push(metricTable(section('storage')));
+  lines.push('');
+  if (storageFacts.exportMonth) lines.push(`Export of the month: \`${JSON.stringify(storageFacts.exportMonth)}\`. Digest week: \`${JSON.stringify(storageFacts.digestWeek)}\`.`);
+  lines.push('');
+
+  lines.push('## 3. Classifier');
+  lines.push('');
+  lines.push(metricTable(section('classifier')));
+  lines.push('');
+  if (classifierFacts.llm) lines.push(`LLM prompt and cost: \`${JSON.stringify(classifierFacts.llm)}\``);
+  lines.push('');
+  if (classifierFacts.repeats) lines.push(`Stream with repeats: \`${JSON.stringify(classifierFacts.repeats)}\``);
+  lines.push('');
+
+  lines.push('## 4. Start-up and footprint');
+  lines.push('');
+  lines.push(metricTable(section('startup')));
+  lines.push('');
+
+  if (existsSync(ANALYSIS)) {
+    lines.push(fillPlaceholders(readFileSync(ANALYSIS, 'utf8').trim(), results));
+    lines.push('');
+  }
+  return lines.join('\n');
+}
