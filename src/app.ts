@@ -127,7 +127,17 @@ export function createApp(options: AppOptions): App {
     onQueued: () => wakeSender(),
     now,
   });
-  const scheduler = createScheduler({ db, timezone: config.timezone, logger: logger.child({ module: 'scheduler' }), now, onCommitted: () => wakeSender() });
+  // The first run on this database is the installation time; nothing scheduled before it is caught up.
+  db.prepare(`INSERT INTO meta (key, value) VALUES ('installed_at', ?) ON CONFLICT (key) DO NOTHING`).run(String(now()));
+  const installedAt = Number((db.prepare(`SELECT value FROM meta WHERE key = 'installed_at'`).get() as { value: string }).value);
+  const scheduler = createScheduler({
+    db,
+    timezone: config.timezone,
+    logger: logger.child({ module: 'scheduler' }),
+    now,
+    onCommitted: () => wakeSender(),
+    notBefore: () => installedAt,
+  });
   scheduler.register(digest.job);
   scheduler.register(
     createOverdueReminderJob({

@@ -69,6 +69,11 @@ export interface SchedulerOptions {
   onCommitted?: () => void;
   /** How soon to try again after a job failed (default 5 minutes). */
   retryMs?: number;
+  /**
+   * Scheduled times before this are never caught up: a bot installed on a Wednesday does not post a
+   * digest for the week before it existed (default: no limit).
+   */
+  notBefore?: () => number;
   /** Timers, replaceable in tests (default setTimeout, unref'd). */
   timers?: Timers;
 }
@@ -133,7 +138,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   async function runJob(e: Entry, at: number): Promise<JobOutcome | undefined> {
     const scheduledAt = lastAt(e, at);
-    if (scheduledAt === undefined) return undefined;
+    if (scheduledAt === undefined || scheduledAt < (options.notBefore?.() ?? -Infinity)) return undefined;
     const { job } = e;
     const period = job.period(scheduledAt);
     const done = new Set(doneChats.all(job.name, period) as number[]);
