@@ -22,6 +22,7 @@ import { buildClassifier } from './classify/build-classifier.ts';
 import type { ReportClassifier } from './classify/report-classifier.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Db } from './db/database.ts';
+import { createRetention } from './db/retention.ts';
 import { loadCatalogue, type Catalogue } from './domain/categories.ts';
 import { createTranslator, type Translator } from './i18n/i18n.ts';
 import { createForgetting } from './intake/forget.ts';
@@ -321,12 +322,14 @@ export function createApp(options: AppOptions): App {
       if (replayed > 0) logger.info({ replayed }, 'handled updates left over from the last run');
       pipeline.start();
       sender.start();
-      // Raw updates hold residents' words; once handled they are kept a week for diagnosis, then removed.
+      // Copies of residents' words that have served their purpose are removed hourly (src/db/retention.ts).
+      const retention = createRetention(db);
       const purge = () => {
         try {
-          inbox.purgeHandled(now() - 7 * 24 * 3_600_000);
+          const removed = retention.purge(now());
+          if (Object.values(removed).some((n) => n > 0)) logger.info({ removed }, 'retention: old copies removed');
         } catch (error) {
-          logger.warn({ err: error }, 'could not purge the inbox');
+          logger.warn({ err: error }, 'retention: could not remove old copies');
         }
       };
       purge();

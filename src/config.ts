@@ -69,7 +69,7 @@ const EnvSchema = z.object({
   OPENAI_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
   OPENAI_TIMEOUT_MS: integer(100, 600_000).default(15_000),
   OPENAI_MAX_RETRIES: integer(0, 5).default(1),
-  LLM_CONCURRENCY: integer(1, 256).default(16),
+  LLM_CONCURRENCY: integer(1, 256).default(48),
   LLM_BUDGET_PER_RESIDENT_HOUR: integer(0, 100_000).default(20),
   LLM_RECLASSIFY_SECONDS: integer(1, 86_400).default(10),
   DATABASE_PATH: z.string().trim().min(1).default('./data/minyi.sqlite'),

@@ -63,7 +63,15 @@ export function createBot(token: string, deps: BotDeps, options: BotOptions = {}
     return response;
   });
   if (options.throttle ?? true) {
-    bot.api.config.use(apiThrottler());
+    // Telegram's limits as steady rates (a fixed-window reservoir lets twice the rate through across a
+    // window edge): 30 messages a second overall, 1 a second per private chat, 20 a minute per group.
+    bot.api.config.use(
+      apiThrottler({
+        global: { maxConcurrent: 30, minTime: 34 },
+        group: { maxConcurrent: 1, minTime: 3000 },
+        out: { maxConcurrent: 1, minTime: 1000 },
+      }),
+    );
     // Only Telegram's own "retry after N seconds" is waited out here; server and network errors go back to
     // the outbox, which reschedules the message (and survives a restart), and the runner retries getUpdates.
     bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30, rethrowHttpErrors: true, rethrowInternalServerErrors: true }));

@@ -66,7 +66,8 @@ export function createReportClassifier(options: ReportClassifierOptions): Report
   const recordCall = db.prepare('INSERT INTO llm_calls (resident_id, at) VALUES (?, ?)');
 
   const fingerprint = (text: string) =>
-    createHash('sha256').update(text.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase()).digest('hex');
+    // White space and case carry no meaning for a label: "一中 食堂太贵" and "一中食堂太贵" cost one call.
+    createHash('sha256').update(text.normalize('NFKC').replace(/[\s\u200b-\u200f\u2060\ufeff]+/g, '').toLowerCase()).digest('hex');
 
   function cached(key: string): Classification | undefined {
     const row = cacheGet.get(key) as { result: string } | undefined;

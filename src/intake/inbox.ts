@@ -12,8 +12,6 @@ export interface Inbox {
   markHandled(updateId: number): void;
   /** Updates stored but not handled: what a crash interrupted. */
   unhandled(limit: number): RawUpdate[];
-  /** Handled updates are kept a while for diagnosis, then removed (they hold residents' texts). */
-  purgeHandled(olderThan: number): number;
   forgetChat(chatId: number): number;
 }
 
@@ -35,7 +33,6 @@ export function createInbox(db: Db, now: () => number = Date.now): Inbox {
   );
   const handled = db.prepare('UPDATE inbox SET handled_at = ? WHERE update_id = ? AND handled_at IS NULL');
   const pending = db.prepare('SELECT payload FROM inbox WHERE handled_at IS NULL ORDER BY update_id LIMIT ?');
-  const purge = db.prepare('DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ?');
   const forget = db.prepare('DELETE FROM inbox WHERE chat_id = ?');
   const saveAll = db.transaction((updates: readonly RawUpdate[]) => {
     const at = now();
@@ -48,7 +45,6 @@ export function createInbox(db: Db, now: () => number = Date.now): Inbox {
     },
     markHandled: (updateId) => void handled.run(now(), updateId),
     unhandled: (limit) => (pending.all(limit) as Array<{ payload: string }>).map((r) => JSON.parse(r.payload) as RawUpdate),
-    purgeHandled: (olderThan) => purge.run(olderThan).changes,
     forgetChat: (chatId) => forget.run(chatId).changes,
   };
 }

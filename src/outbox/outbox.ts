@@ -43,6 +43,11 @@ export interface Outbox {
   enqueue(entry: { dedupeKey: string; chatId: number; kind: OutboxKind; message: OutgoingMessage }, at?: number): boolean;
   /** Pending rows that are due, oldest first. */
   due(now: number, limit: number): OutboxRow[];
+  /**
+   * Every due row of the `chats` chats waiting longest, oldest first: the sender needs a chat's whole
+   * backlog at once to combine its acknowledgements, not just the oldest rows overall.
+   */
+  dueByChat(now: number, chats: number, maxRows: number): OutboxRow[];
   markSent(ids: readonly number[], telegramMessageId: number, now: number): void;
   markRetry(ids: readonly number[], error: string, nextAttemptAt: number): void;
   markUndeliverable(ids: readonly number[], error: string): void;
@@ -71,6 +76,12 @@ export function createOutbox(db: Db, now: () => number = Date.now): Outbox {
   const selectDue = db.prepare(
     `SELECT id, dedupe_key, chat_id, kind, payload, attempts FROM outbox
      WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
+  );
+  const selectDueByChat = db.prepare(
+    `SELECT id, dedupe_key, chat_id, kind, payload, attempts FROM outbox
+     WHERE state = 'pending' AND next_attempt_at <= @at AND chat_id IN (
+       SELECT chat_id FROM outbox WHERE state = 'pending' AND next_attempt_at <= @at GROUP BY chat_id ORDER BY MIN(id) LIMIT @chats)
+     ORDER BY id LIMIT @rows`,
   );
   const sent = db.prepare(`UPDATE outbox SET state = 'sent', sent_at = ?, telegram_message_id = ?, attempts = attempts + 1 WHERE id = ?`);
   const retry = db.prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`);
@@ -101,6 +112,9 @@ export function createOutbox(db: Db, now: () => number = Date.now): Outbox {
     },
     due(at, limit) {
       return (selectDue.all(at, limit) as Row[]).map(toRow);
+    },
+    dueByChat(at, chats, rows) {
+      return (selectDueByChat.all({ at, chats, rows }) as Row[]).map(toRow);
     },
     markSent: (ids, messageId, at) => markSentTx(ids, messageId, at),
     markRetry: (ids, error, nextAttemptAt) => each((id) => retry.run(error, nextAttemptAt, id))(ids),

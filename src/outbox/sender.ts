@@ -98,7 +98,7 @@ export function createSender(options: SenderOptions): Sender {
         if (free <= 0) break;
         let rows: OutboxRow[];
         try {
-          rows = outbox.due(now(), 500);
+          rows = outbox.dueByChat(now(), free + busyChats.size, 5000);
         } catch (error) {
           if (!isBusyError(error)) throw error;
           logger.warn('database busy while reading the outbox; retrying shortly');
@@ -114,7 +114,16 @@ export function createSender(options: SenderOptions): Sender {
     settleIdle();
   }
 
-  /** Oldest due message per idle chat; consecutive acknowledgements to one chat travel together. */
+  /** Staff-chat messages without buttons that may share one Telegram message when several are waiting. */
+  const JOINABLE: ReadonlySet<OutboxRow['kind']> = new Set(['alert', 'notice']);
+  const JOIN_LIMIT = 3800;
+  const joinable = (row: OutboxRow) => JOINABLE.has(row.kind) && row.message.type === 'text' && !row.message.buttons?.length;
+  const textLength = (row: OutboxRow) => (row.message.type === 'text' ? row.message.html.length : Infinity);
+
+  /**
+   * Oldest due message per idle chat. Consecutive acknowledgements to one chat travel together, and so do
+   * consecutive staff alerts and notices (Telegram allows a group 20 messages a minute).
+   */
   function takeBatches(rows: OutboxRow[], limit: number): OutboxRow[][] {
     const batches: OutboxRow[][] = [];
     const open = new Map<number, OutboxRow[]>();
@@ -127,12 +136,14 @@ export function createSender(options: SenderOptions): Sender {
         const fresh = [row];
         open.set(row.chatId, fresh);
         batches.push(fresh);
-      } else if (row.kind === 'ack' && batch[0]!.kind === 'ack' && batch.length < maxAcks) {
-        batch.push(row);
-      } else {
-        // Order within a chat: anything after a different message waits for the next round.
-        closed.add(row.chatId);
+        continue;
       }
+      const head = batch[0]!;
+      const acks = row.kind === 'ack' && head.kind === 'ack' && batch.length < maxAcks;
+      const joined = joinable(row) && joinable(head) && batch.reduce((n, r) => n + textLength(r) + 2, textLength(row)) <= JOIN_LIMIT;
+      if (acks || joined) batch.push(row);
+      // Order within a chat: anything after a different message waits for the next round.
+      else closed.add(row.chatId);
     }
     return batches;
   }
@@ -142,6 +153,9 @@ export function createSender(options: SenderOptions): Sender {
       const only = batch[0]!.message;
       if (only.type === 'text' && only.ack?.flooded) return { type: 'text', html: combineAcks([only.ack]) };
       return only;
+    }
+    if (batch[0]!.kind !== 'ack') {
+      return { type: 'text', html: batch.map((row) => (row.message.type === 'text' ? row.message.html : '')).join('\n\n') };
     }
     const parts = batch.map((row) => (row.message.type === 'text' ? row.message.ack : undefined)).filter((p): p is AckPart => !!p);
     return { type: 'text', html: combineAcks(parts) };

@@ -3,7 +3,7 @@ import type { Catalogue } from '../domain/categories.ts';
 import type { Problem } from './problem.ts';
 import { isOpen } from './problem.ts';
 import type { ProblemStore } from './problem-store.ts';
-import { SAME_PROBLEM_THRESHOLD, textSimilarity } from './similarity.ts';
+import { featureSimilarity, SAME_PROBLEM_THRESHOLD, textFeatures, type TextFeatures } from './similarity.ts';
 
 /** A classified report on its way into the problem list. */
 export interface ReportForGrouping {
@@ -68,6 +68,21 @@ export type UnitNames = (unitId: string | null, written: string | null) => reado
 export function createGrouping(db: Db, store: ProblemStore, catalogue: Catalogue, rules: GroupingRules, unitNames: UnitNames = () => []): Grouping {
   const linkReport = db.prepare('UPDATE reports SET problem_id = ? WHERE id = ?');
 
+  // A problem's sample texts are compared with every new report at its unit: their features are worth
+  // keeping. Bounded, oldest entries dropped first (a Map iterates in insertion order).
+  const memo = new Map<string, TextFeatures>();
+  const MEMO_SIZE = 20_000;
+  function featuresOf(text: string, ignore: readonly string[]): TextFeatures {
+    const key = `${ignore.join('\u0001')}\u0000${text}`;
+    let features = memo.get(key);
+    if (!features) {
+      features = textFeatures(text, ignore);
+      if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value!);
+      memo.set(key, features);
+    }
+    return features;
+  }
+
   function deadlineFor(category: string, urgent: boolean, from: number): number {
     const hours = urgent ? catalogue.urgentDeadlineHours : catalogue.get(category).deadline_hours;
     return from + hours * HOUR;
@@ -89,10 +104,12 @@ export function createGrouping(db: Db, store: ProblemStore, catalogue: Catalogue
         limit: 40,
       });
       const ignore = unitNames(report.unitId, report.unitWritten);
+      const mine = textFeatures(report.text, ignore);
+      const same = report.text.trim();
       return problems
         .map((problem) => {
           const texts = [problem.title, ...store.sampleTexts(problem.id, 5)];
-          const score = Math.max(...texts.map((t) => textSimilarity(report.text, t, ignore)));
+          const score = Math.max(...texts.map((t) => (t.trim() === same ? 1 : featureSimilarity(mine, featuresOf(t, ignore)))));
           return { problem, score, texts };
         })
         .sort((a, b) => b.score - a.score || b.problem.id - a.problem.id)
