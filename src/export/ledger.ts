@@ -149,9 +149,9 @@ export function ledgerSize(db: Db, period: Period | undefined): number {
 }
 
 /**
- * Problems with any report in the period, with those reports (all of them for 'all'). Rows go from
- * SQLite straight into the workbook stream inside one read transaction: both sheets show the same
- * moment, and no await happens while a statement is open on the shared connection.
+ * Problems with any report in the period, with those reports (all of them for 'all'). Rows are read in
+ * pages by id and go straight into the workbook stream; between pages the bot gets the event loop back,
+ * so a large export does not keep residents waiting (no statement stays open across an await).
  */
 export async function buildLedger(db: Db, options: LedgerOptions): Promise<Ledger> {
   const { now, timezone } = options;
@@ -169,10 +169,8 @@ export async function buildLedger(db: Db, options: LedgerOptions): Promise<Ledge
 
   const cells = cellMakers(options);
   const csv: string[] = [UTF8_BOM];
-  const { problems, reports } = db.transaction(() => ({
-    problems: writeProblems(db, workbook, csv, period, cells, now),
-    reports: writeReports(db, workbook, period, cells),
-  }))();
+  const problems = await writeProblems(db, workbook, csv, period, cells, now);
+  const reports = await writeReports(db, workbook, period, cells);
 
   await workbook.commit();
   return {
@@ -195,24 +193,38 @@ function cellMakers({ units, catalogue, timezone }: LedgerOptions) {
 }
 
 /** The problem sheet, and the same rows as CSV lines. */
-function writeProblems(db: Db, workbook: WorkbookWriter, csv: string[], period: Period | undefined, cell: CellMakers, now: number): number {
+const PAGE = 2000;
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Rows by ascending id, a page at a time, yielding to the event loop between pages. */
+async function* paged<R extends { id: number }>(read: (afterId: number) => R[], from = 0): AsyncGenerator<R> {
+  let after = from;
+  for (;;) {
+    const page = read(after);
+    yield* page;
+    if (page.length < PAGE) return;
+    after = page[page.length - 1]!.id;
+    await breathe();
+  }
+}
+
+async function writeProblems(db: Db, workbook: WorkbookWriter, csv: string[], period: Period | undefined, cell: CellMakers, now: number): Promise<number> {
   const columns = period ? [...PROBLEM_COLUMNS.slice(0, 12), IN_PERIOD_COLUMN, ...PROBLEM_COLUMNS.slice(12)] : PROBLEM_COLUMNS;
   const sheet = openSheet(workbook, '问题清单', columns);
   csv.push(csvLine(columns.map((c) => c.header)));
-  const rows = period
-    ? db
-        .prepare(
-          `SELECT ${PROBLEM_FIELDS}, r.n AS in_period
-           FROM (SELECT problem_id, COUNT(*) AS n FROM reports
-                 WHERE received_at >= ? AND received_at < ? AND problem_id IS NOT NULL GROUP BY problem_id) r
-           JOIN problems p ON p.id = r.problem_id
-           ORDER BY p.id`,
-        )
-        .iterate(period.start, period.end)
-    : db.prepare(`SELECT ${PROBLEM_FIELDS}, p.report_count AS in_period FROM problems p ORDER BY p.id`).iterate();
+  const statement = period
+    ? db.prepare(
+        `SELECT ${PROBLEM_FIELDS}, r.n AS in_period
+         FROM (SELECT problem_id, COUNT(*) AS n FROM reports
+               WHERE received_at >= @start AND received_at < @end AND problem_id > @after GROUP BY problem_id ORDER BY problem_id LIMIT @page) r
+         JOIN problems p ON p.id = r.problem_id
+         ORDER BY p.id`,
+      )
+    : db.prepare(`SELECT ${PROBLEM_FIELDS}, p.report_count AS in_period FROM problems p WHERE p.id > @after ORDER BY p.id LIMIT @page`);
+  const rows = paged((after) => statement.all({ after, page: PAGE, ...(period && { start: period.start, end: period.end }) }) as LedgerProblemRow[]);
 
   let count = 0;
-  for (const row of rows as IterableIterator<LedgerProblemRow>) {
+  for await (const row of rows) {
     count++;
     const values: Array<string | number> = [
       row.id,
@@ -245,13 +257,19 @@ function writeProblems(db: Db, workbook: WorkbookWriter, csv: string[], period: 
   return count;
 }
 
-function writeReports(db: Db, workbook: WorkbookWriter, period: Period | undefined, cell: CellMakers): number {
+async function writeReports(db: Db, workbook: WorkbookWriter, period: Period | undefined, cell: CellMakers): Promise<number> {
   const sheet = openSheet(workbook, '反映记录', REPORT_COLUMNS);
-  const rows = period
-    ? db.prepare(`SELECT ${REPORT_FIELDS} FROM reports WHERE received_at >= ? AND received_at < ? ORDER BY id`).iterate(period.start, period.end)
-    : db.prepare(`SELECT ${REPORT_FIELDS} FROM reports ORDER BY id`).iterate();
+  const statement = period
+    ? db.prepare(`SELECT ${REPORT_FIELDS} FROM reports WHERE received_at >= @start AND received_at < @end AND id > @after ORDER BY id LIMIT @page`)
+    : db.prepare(`SELECT ${REPORT_FIELDS} FROM reports WHERE id > @after ORDER BY id LIMIT @page`);
+  // Paging by id starts just below the period's first report (found through the received_at index), so
+  // reading a month does not walk the years before it.
+  const before = period
+    ? ((db.prepare('SELECT MIN(id) AS id FROM reports WHERE received_at >= ? AND received_at < ?').get(period.start, period.end) as { id: number | null }).id ?? 1) - 1
+    : 0;
+  const rows = paged((after) => statement.all({ after, page: PAGE, ...(period && { start: period.start, end: period.end }) }) as ReportRow[], before);
   let count = 0;
-  for (const row of rows as IterableIterator<ReportRow>) {
+  for await (const row of rows) {
     count++;
     addRow(sheet, [
       row.id,
