@@ -6,6 +6,7 @@ import { redactPersonalData } from '../domain/redact.ts';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.ts';
 import { createLimiter } from './limiter.ts';
 import type { LlmClassifier } from './llm-classifier.ts';
+import { extractUnit } from './offline/unit-extractor.ts';
 
 export interface OfflineLabeller {
   classifySync(text: string): Classification;
@@ -104,7 +105,7 @@ export function createReportClassifier(options: ReportClassifierOptions): Report
 
   /** The LLM saw masked text; the unit it copied may differ from the original only where masking changed it. */
   function withOriginalUnit(label: Classification, text: string): Classification {
-    if (label.unit && !text.includes(label.unit)) return { ...label, unit: offline.classifySync(text).unit };
+    if (label.unit && !text.includes(label.unit)) return { ...label, unit: extractUnit(text) };
     return label;
   }
 

@@ -55,6 +55,7 @@ export function createSender(options: SenderOptions): Sender {
   let timer: NodeJS.Timeout | undefined;
   let pumping = false;
   let pumpAgain = false;
+  let pumpScheduled = false;
   const idleWaiters: Array<() => void> = [];
 
   function schedule(): void {
@@ -225,7 +226,14 @@ export function createSender(options: SenderOptions): Sender {
       await Promise.allSettled([...inFlight]);
     },
     wake() {
-      if (running) setImmediate(pump);
+      // Many things are queued in one turn of the event loop (a pipeline pass, a resolved problem's
+      // surveys): one look at the outbox serves them all.
+      if (!running || pumpScheduled) return;
+      pumpScheduled = true;
+      setImmediate(() => {
+        pumpScheduled = false;
+        pump();
+      });
     },
     idle() {
       return new Promise<void>((resolve) => {

@@ -106,9 +106,10 @@ export function createGrouping(db: Db, store: ProblemStore, catalogue: Catalogue
       const ignore = unitNames(report.unitId, report.unitWritten);
       const mine = textFeatures(report.text, ignore);
       const same = report.text.trim();
+      const samples = store.sampleTextsOf(problems.map((p) => p.id), 5);
       return problems
         .map((problem) => {
-          const texts = [problem.title, ...store.sampleTexts(problem.id, 5)];
+          const texts = [problem.title, ...(samples.get(problem.id) ?? [])];
           const score = Math.max(...texts.map((t) => (t.trim() === same ? 1 : featureSimilarity(mine, featuresOf(t, ignore)))));
           return { problem, score, texts };
         })

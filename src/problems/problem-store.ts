@@ -123,8 +123,8 @@ export interface ProblemStore {
   create(problem: NewProblem, at: number): number;
   update(id: number, change: ProblemChange, at: number): void;
   candidates(query: CandidateQuery): Problem[];
-  /** Texts that stand for a problem: its title and its latest reports (summaries where texts were erased). */
-  sampleTexts(problemId: number, limit: number): string[];
+  /** Texts that stand for each problem: its latest reports (summaries where texts were erased), in one query. */
+  sampleTextsOf(problemIds: readonly number[], limit: number): Map<number, string[]>;
   /** Recount reports and distinct residents, first and last report time. */
   recount(problemId: number): void;
   distinctResidentsSince(problemId: number, since: number): number;
@@ -153,9 +153,13 @@ export function createProblemStore(db: Db): ProblemStore {
        AND (status IN ('new', 'assigned', 'in_progress') OR (status = 'resolved' AND resolved_at >= ?))
      ORDER BY last_report_at DESC LIMIT ?`,
   );
-  const samples = db.prepare(
-    `SELECT COALESCE(text, summary) AS t FROM reports WHERE problem_id = ? AND COALESCE(text, summary) IS NOT NULL
-     ORDER BY received_at DESC LIMIT ?`,
+  // One query for a grouping shortlist's candidates (up to 40): their latest few texts each.
+  const samplesOf = db.prepare(
+    `SELECT problem_id AS p, t FROM (
+       SELECT problem_id, COALESCE(text, summary) AS t,
+              ROW_NUMBER() OVER (PARTITION BY problem_id ORDER BY received_at DESC) AS n
+       FROM reports WHERE problem_id IN (SELECT value FROM json_each(?)) AND COALESCE(text, summary) IS NOT NULL)
+     WHERE n <= ?`,
   );
   const recountStatement = db.prepare(
     `UPDATE problems SET
@@ -217,8 +221,11 @@ export function createProblemStore(db: Db): ProblemStore {
           : candidatesNoUnit.all(category, resolvedSince, limit);
       return (rows as ProblemRow[]).map(toProblem);
     },
-    sampleTexts(problemId, limit) {
-      return (samples.all(problemId, limit) as Array<{ t: string }>).map((r) => r.t);
+    sampleTextsOf(problemIds, limit) {
+      const result = new Map<number, string[]>(problemIds.map((id) => [id, []]));
+      if (problemIds.length === 0) return result;
+      for (const row of samplesOf.all(JSON.stringify(problemIds), limit) as Array<{ p: number; t: string }>) result.get(row.p)?.push(row.t);
+      return result;
     },
     recount: (problemId) => void recountStatement.run({ id: problemId }),
     distinctResidentsSince: (problemId, since) => (distinctSince.get(problemId, since) as { n: number }).n,
