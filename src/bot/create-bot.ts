@@ -63,12 +63,13 @@ export function createBot(token: string, deps: BotDeps, options: BotOptions = {}
     return response;
   });
   if (options.throttle ?? true) {
-    // Telegram's limits as steady rates (a fixed-window reservoir lets twice the rate through across a
-    // window edge): 30 messages a second overall, 1 a second per private chat, 20 a minute per group.
+    // Telegram's limits: 30 messages a second overall (as a steady rate: a refilling reservoir lets twice
+    // that through across a window edge), 1 a second per private chat, 20 a minute per group (a reservoir,
+    // so staff get quick answers to a few commands in a row; bursts of alerts are joined by the outbox).
     bot.api.config.use(
       apiThrottler({
         global: { maxConcurrent: 30, minTime: 34 },
-        group: { maxConcurrent: 1, minTime: 3000 },
+        group: { maxConcurrent: 1, minTime: 1000, reservoir: 20, reservoirRefreshAmount: 20, reservoirRefreshInterval: 60_000 },
         out: { maxConcurrent: 1, minTime: 1000 },
       }),
     );
