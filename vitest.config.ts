@@ -6,6 +6,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // End-to-end tests start real processes and servers; two cores do not like many at once.
-    maxWorkers: 2,
+    maxWorkers: 3,
   },
 });
