@@ -7,8 +7,9 @@ import { loadCatalogue } from '../domain/categories.ts';
 import { classifierFromEnv } from './classifier-from-env.ts';
 
 /**
- * npm run eval -- FILE.jsonl [--offline] [--json]
+ * npm run eval -- FILE.jsonl [--offline] [--json] [--mistakes]
  * Scores the configured classifier (LLM when configured, else offline) on an operator's labelled lines.
+ * --mistakes also lists every line whose category or urgency came out wrong, so a new batch can be read.
  */
 const Line = z.object({
   text: z.string().min(1),
@@ -21,9 +22,10 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const offlineOnly = args.includes('--offline');
+  const mistakes = args.includes('--mistakes');
   const file = args.find((a) => !a.startsWith('--'));
   if (!file) {
-    process.stderr.write('usage: npm run eval -- FILE.jsonl [--offline] [--json]\n');
+    process.stderr.write('usage: npm run eval -- FILE.jsonl [--offline] [--json] [--mistakes]\n');
     process.exit(2);
   }
   if (!existsSync(file)) {
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
   }
   const lines = readFileSync(file, 'utf8').split('\n');
   const items: Array<z.infer<typeof Line>> = [];
+  const lineNumbers: number[] = [];
   for (const [i, raw] of lines.entries()) {
     if (raw.trim() === '') continue;
     let parsed: unknown;
@@ -48,11 +51,13 @@ async function main(): Promise<void> {
       process.exit(2);
     }
     items.push(line.data);
+    lineNumbers.push(i + 1);
   }
   if (existsSync('.env')) process.loadEnvFile('.env');
   const catalogue = loadCatalogue();
   const { classifier, close } = classifierFromEnv({ offlineOnly, logger: pino({ level: 'silent' }) });
   const rows: EvaluationRow[] = [];
+  const wrong: string[] = [];
   const by = { llm: 0, offline: 0 };
   try {
     // Concurrency is bounded inside the classifier; all lines are submitted together.
@@ -64,6 +69,13 @@ async function main(): Promise<void> {
         expected: { category: item.category, kind: item.kind, urgent: item.urgent },
         actual: { category: outcome.classification.category, kind: outcome.classification.kind, urgent: outcome.classification.urgent },
       });
+      const got = outcome.classification;
+      if (got.category !== item.category || got.urgent !== item.urgent) {
+        const urgency = (urgent: boolean) => (urgent ? ' urgent' : '');
+        wrong.push(
+          `${file}:${lineNumbers[i]}: expected ${item.category}${urgency(item.urgent)}, got ${got.category}${urgency(got.urgent)}: ${item.text}`,
+        );
+      }
     }
   } finally {
     close();
@@ -74,6 +86,7 @@ async function main(): Promise<void> {
   } else {
     process.stdout.write(`${formatReport(report)}\nclassified by: llm ${by.llm}, offline ${by.offline}\n`);
   }
+  if (mistakes) process.stdout.write(wrong.length === 0 ? 'no mistakes\n' : `${wrong.join('\n')}\n`);
 }
 
 await main();

@@ -16,6 +16,7 @@ import { toSimplified } from '../../src/classify/offline/traditional.ts';
 
 const HOLDOUT_PATH = new URL('../fixtures/holdout.jsonl', import.meta.url);
 const BLIND_B_PATH = new URL('../fixtures/blind-b.jsonl', import.meta.url);
+const BLIND_C_PATH = new URL('../fixtures/blind-c.jsonl', import.meta.url);
 
 const catalogue = loadCatalogue();
 const examples = loadExamples();
@@ -258,6 +259,22 @@ describe('quality', () => {
     expect(report.urgent_recall).toBeGreaterThanOrEqual(0.9);
     expect(report.urgent_precision).toBeGreaterThanOrEqual(0.7);
   });
+  it('reaches macro-F1 ≥ 0.85 and urgent recall ≥ 0.95 on blind-c, written after blind-b and measured once', () => {
+    // test/fixtures/blind-c.jsonl: 360 reports (30 per category, 55 urgent). First look, before any change it prompted:
+    // macro-F1 0.919, urgent recall 98.2% (54/55), precision 80.6%. One risk-cue family (broken bones) was added after it.
+    const blindC = loadExamples(BLIND_C_PATH);
+    const trained = new Set(examples.map((e) => e.text));
+    // Two bare greetings happen to be training examples too; every other line is new.
+    expect(blindC.filter((e) => trained.has(e.text)).map((e) => e.text)).toEqual(['你好', '在吗？']);
+    const report = evaluate(
+      blindC.map((expected) => ({ expected, actual: label(expected.text) })),
+      catalogue.ids,
+    );
+    expect(report.n).toBe(360);
+    expect(report.macro_f1).toBeGreaterThanOrEqual(0.85);
+    expect(report.urgent_recall).toBeGreaterThanOrEqual(0.95);
+    expect(report.urgent_precision).toBeGreaterThanOrEqual(0.7);
+  });
 });
 
 describe('examples file', () => {
@@ -310,6 +327,8 @@ describe('risk cues recognise harm told as a scene, not a keyword', () => {
     ['English euphemism for suicide', 'My son told his friend he is going to end it tonight and gave away his games.'],
     ['English unreachable child', "My daughter hasn't come home from school and her phone is switched off."],
     ['English water', 'A little boy went under in the deep end and was pulled out coughing; there was no lifeguard.'],
+    ['a bone broken by a blow', '儿子在球队训练时被对方踹断了锁骨，教练让他自己回家'],
+    ['a bone named as broken', '女儿在体育课上摔了一跤，医生说手腕骨裂了'],
   ])('%s', (_, text) => {
     expect(strongCue(text), text).toBe(true);
     expect(urgent(text), text).toBe(true);
@@ -328,6 +347,7 @@ describe('near misses stay routine', () => {
     ['insurance after the injury', '孩子上个月在学校骨折了，现在已经好了，学平险怎么报销？'],
     ['a minor scrape', '孩子课间摔了一跤，膝盖蹭破点皮，校医处理了'],
     ['a drill', '学校的消防演练太频繁，孩子说每次都被吓一跳'],
+    ['interrupting is not a blow', '开家长会时班主任老是打断家长说话，态度不好'],
     ['fear of retaliation', '想投诉老师体罚，但是家长都怕被报复，能不能匿名'],
     ['English resolved', "Last term my son was pushed by a classmate; it was dealt with and they apologised."],
     ['English nobody hurt', "There's a crack in the gym roof, though no one's been hurt so far."],
