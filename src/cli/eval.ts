@@ -82,11 +82,11 @@ async function main(): Promise<void> {
   }
   const report = evaluate(rows, catalogue.ids);
   if (json) {
-    process.stdout.write(`${JSON.stringify({ ...report, classified_by: by })}\n`);
+    process.stdout.write(`${JSON.stringify({ ...report, classified_by: by, ...(mistakes ? { mistakes: wrong } : {}) })}\n`);
   } else {
     process.stdout.write(`${formatReport(report)}\nclassified by: llm ${by.llm}, offline ${by.offline}\n`);
+    if (mistakes) process.stdout.write(wrong.length === 0 ? 'no mistakes\n' : `${wrong.join('\n')}\n`);
   }
-  if (mistakes) process.stdout.write(wrong.length === 0 ? 'no mistakes\n' : `${wrong.join('\n')}\n`);
 }
 
 await main();

@@ -50,6 +50,11 @@ describe('command-line tools', () => {
     expect(report.n).toBe(4);
     expect(report.accuracy).toBeCloseTo(0.75);
     expect(report.urgent_recall).toBe(1);
+
+    const listed = await tool('eval.ts', [file, '--offline', '--mistakes']);
+    expect(listed.code).toBe(0);
+    const misses = listed.stdout.split('\n').filter((line) => line.startsWith(file));
+    expect(misses).toEqual([`${file}:4: expected enrollment, got sports: 区体育馆周末开放时间太短`]);
   });
 
   it('npm run eval names the line of a bad input', async () => {
