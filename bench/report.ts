@@ -117,7 +117,7 @@ export function renderMarkdown(results: Results): string {
   lines.push('npm run bench -- --model=gpt-4o-mini --price-input=0.15 --price-cached-input=0.075 --price-output=0.60');
   lines.push('```');
   lines.push('');
-  lines.push('Options: `--llm-concurrency=N` (the 800 ms scenario, default 64), `--intake-runs=N`, `--no-doc` (results.json only), `--render-only` (this file again from results.json). ' +
+  lines.push('Options: `--llm-concurrency=N` (the 800 ms scenario; default: the shipped `LLM_CONCURRENCY`), `--intake-runs=N`, `--no-doc` (results.json only), `--render-only` (this file again from results.json). ' +
     'Prices and model also from `BENCH_MODEL`, `BENCH_PRICE_INPUT`, `BENCH_PRICE_CACHED_INPUT`, `BENCH_PRICE_OUTPUT` (US$ per million tokens).');
   lines.push('');
   lines.push('## Baselines');
