@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findSimilar, SAME_PROBLEM_THRESHOLD, textSimilarity } from '../../src/problems/similarity.ts';
-import { chooseThreshold, loadPairs, qualityAt, scorePairs, unitNamesOf } from '../../src/problems/similarity-report.ts';
+import { BLIND_PAIRS_PATH, chooseThreshold, loadPairs, qualityAt, scorePairs, unitNamesOf } from '../../src/problems/similarity-report.ts';
 import { createUnitDirectory, loadUnitFile } from '../../src/units/unit-directory.ts';
 
 const directory = createUnitDirectory(loadUnitFile().units);
@@ -23,6 +23,18 @@ describe('deciding "same problem" by text similarity', () => {
     const quality = qualityAt(scored, SAME_PROBLEM_THRESHOLD);
     expect(quality.precision).toBeGreaterThanOrEqual(0.85);
     expect(quality.recall).toBeGreaterThanOrEqual(0.7);
+  });
+
+  it('holds up on the blind batch, which was never used to change the features or the threshold', () => {
+    // test/fixtures/grouping-pairs-blind.jsonl: 95 pairs written before the 2nd round of changes and measured once
+    // before them. First look, with the old features at 0.35: precision 61.5%, recall 14.8%, F1 23.9%.
+    // After the changes, at 0.34: precision 72.7%, recall 14.8%, F1 24.6%. The gate sits just under the latter;
+    // recall this low is the known gap (docs/GROUPING.md), not a target.
+    const blind = loadPairs(BLIND_PAIRS_PATH);
+    for (const pair of blind) expect(() => unitNamesOf(pair.unit, directory)).not.toThrow();
+    const quality = qualityAt(scorePairs(blind, directory), SAME_PROBLEM_THRESHOLD);
+    expect(quality.precision).toBeGreaterThanOrEqual(0.7);
+    expect(quality.recall).toBeGreaterThanOrEqual(0.14);
   });
 
   it('uses the threshold the calibration picks on the pairs', () => {
