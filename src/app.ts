@@ -202,6 +202,7 @@ export function createApp(options: AppOptions): App {
           timezone: config.timezone,
           now,
           residentsOf: (problemId) => problems.get(problemId)?.residentCount ?? 0,
+          possiblySame: (problem) => grouping.possiblySame(problem),
         }),
         createDigestFeature({ digest, tr, isStaffChat, staffLanguage: config.staffLanguage }),
         createStaffExportFeature({ db, units, catalogue, tr, timezone: config.timezone, isStaffChat, staffLanguage: config.staffLanguage, now }),

@@ -3,7 +3,7 @@ import type { Catalogue } from '../domain/categories.ts';
 import type { Problem } from './problem.ts';
 import { isOpen } from './problem.ts';
 import type { ProblemStore } from './problem-store.ts';
-import { featureSimilarity, SAME_PROBLEM_THRESHOLD, textFeatures, type TextFeatures } from './similarity.ts';
+import { featureSimilarity, POSSIBLY_SAME_THRESHOLD, SAME_PROBLEM_THRESHOLD, textFeatures, type TextFeatures } from './similarity.ts';
 
 /** A classified report on its way into the problem list. */
 export interface ReportForGrouping {
@@ -49,6 +49,11 @@ export interface Grouping {
   shortlist(report: ReportForGrouping, now: number, k?: number): Candidate[];
   /** Attach to `chosenId` if it can still take reports, else open a new problem. Run inside the caller's transaction. */
   attach(report: ReportForGrouping, chosenId: number | null, now: number): AttachOutcome;
+  /**
+   * Other open problems of the same category and unit that may be the same matter, most similar first: the
+   * duplicates the automatic grouping was not sure enough to merge, for staff to merge with one button.
+   */
+  possiblySame(problem: Problem, k?: number): Candidate[];
 }
 
 /** The offline decision: the most similar candidate, if it is similar enough. */
@@ -114,6 +119,33 @@ export function createGrouping(db: Db, store: ProblemStore, catalogue: Catalogue
           return { problem, score, texts };
         })
         .sort((a, b) => b.score - a.score || b.problem.id - a.problem.id)
+        .slice(0, k);
+    },
+
+    possiblySame(problem, k = 3) {
+      if (problem.mergedInto !== null || !isOpen(problem.status)) return [];
+      const others = store
+        .candidates({
+          category: problem.category,
+          unitId: problem.unitId,
+          unitWritten: problem.unitId ? null : problem.unitWritten,
+          resolvedSince: Number.MAX_SAFE_INTEGER, // open ones only
+          limit: 41,
+        })
+        .filter((other) => other.id !== problem.id);
+      if (others.length === 0) return [];
+      const ignore = unitNames(problem.unitId, problem.unitWritten);
+      const samples = store.sampleTextsOf([problem.id, ...others.map((o) => o.id)], 5);
+      const mine = [problem.title, ...(samples.get(problem.id) ?? [])].map((t) => featuresOf(t, ignore));
+      return others
+        .map((other) => {
+          const texts = [other.title, ...(samples.get(other.id) ?? [])];
+          const theirs = texts.map((t) => featuresOf(t, ignore));
+          const score = Math.max(...mine.flatMap((a) => theirs.map((b) => featureSimilarity(a, b))));
+          return { problem: other, score, texts };
+        })
+        .filter((c) => c.score >= POSSIBLY_SAME_THRESHOLD)
+        .sort((a, b) => b.score - a.score || a.problem.id - b.problem.id)
         .slice(0, k);
     },
 

@@ -16,7 +16,15 @@ export interface StaffViews {
   encodeFilter(filter: ProblemFilter): string;
   decodeFilter(code: string): ProblemFilter | undefined;
   problemList(language: Language, filter: ProblemFilter, page: ProblemPage, now: number): { html: string; buttons: Button[][] };
-  problemDetail(language: Language, problem: Problem, reports: { reports: ReportLine[]; total: number }, history: ProblemEvent[], now: number): { html: string; buttons: Button[][] };
+  /** `possiblySame`: open problems that may be the same matter, each offered with a merge button. */
+  problemDetail(
+    language: Language,
+    problem: Problem,
+    reports: { reports: ReportLine[]; total: number },
+    history: ProblemEvent[],
+    now: number,
+    possiblySame?: ReadonlyArray<{ problem: Problem; score: number }>,
+  ): { html: string; buttons: Button[][] };
   reportsPage(language: Language, problem: Problem, reports: { reports: ReportLine[]; total: number }): string;
   summary(language: Language, summary: Summary): string;
   overdue(language: Language, overdue: { total: number; problems: Problem[] }, now: number, header?: 'list' | 'reminder'): string;
@@ -136,7 +144,7 @@ export function createStaffViews(tr: Translator, catalogue: Catalogue, units: Un
       return { html: text, buttons };
     },
 
-    problemDetail(language, p, reports, history, now) {
+    problemDetail(language, p, reports, history, now, possiblySame = []) {
       const overdueNote = isOverdue(p, now) ? ` ${tr.t(language, 'staff.detail.overdue', { late: late(language, now - p.deadlineAt!) })}` : '';
       const parts = [
         tr.t(language, 'staff.detail.header', { id: p.id, flags: flagWords(language, p, now), title: p.title }),
@@ -171,6 +179,21 @@ export function createStaffViews(tr: Translator, catalogue: Catalogue, units: Un
           ),
         ].join('\n'),
       ];
+      if (possiblySame.length > 0) {
+        parts.push(
+          [
+            tr.t(language, 'staff.detail.possibly_same'),
+            ...possiblySame.map(({ problem: other }) =>
+              tr.t(language, 'staff.detail.possibly_same_line', {
+                id: other.id,
+                title: cut(other.title, 60),
+                status: status(language, other.status),
+                reports: other.reportCount,
+              }),
+            ),
+          ].join('\n'),
+        );
+      }
       const buttons: Button[][] = [
         [
           { text: tr.t(language, 'staff.buttons.in_progress'), data: `pa:ip:${p.id}` },
@@ -179,6 +202,11 @@ export function createStaffViews(tr: Translator, catalogue: Catalogue, units: Un
         ],
       ];
       if (reports.total > reports.reports.length) buttons.push([{ text: tr.t(language, 'staff.buttons.reports'), data: `pr:${p.id}` }]);
+      // The newer problem goes into the older one, as staff would with /merge: the older keeps its number and history.
+      for (const { problem: other } of possiblySame) {
+        const [from, into] = other.id < p.id ? [p.id, other.id] : [other.id, p.id];
+        buttons.push([{ text: tr.t(language, 'staff.buttons.merge', { from, into }), data: `pm:${from}:${into}` }]);
+      }
       return { html: parts.join('\n\n'), buttons };
     },
 

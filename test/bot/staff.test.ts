@@ -155,6 +155,41 @@ describe('the problem list', () => {
     expect(h.app.problems.history(a).map((e) => e.action)).toEqual(expect.arrayContaining(['merged', 'split']));
   });
 
+  it('/problem N offers open problems that may be the same matter, and one press merges them', async () => {
+    h = await createHarness();
+    await h.send(privateText(resident(1), '第二中学食堂的饭菜太贵了，一份青菜八块钱'));
+    await h.send(privateText(resident(2), '二中饭堂价格涨得厉害，孩子说吃不起'));
+    await h.send(privateText(resident(3), '第二中学食堂的碗筷洗不干净，上面还有油'));
+    const older = Number(problemOf(1).id);
+    const newer = Number(problemOf(2).id);
+    const other = Number(problemOf(3).id);
+    // Worded differently: below the merge threshold, so the automatic grouping left two problems.
+    expect(newer).not.toBe(older);
+    expect(new Set([problemOf(1).category, problemOf(2).category, problemOf(3).category])).toEqual(new Set(['food']));
+
+    await h.send(groupText(STAFF_CHAT, staffMember, `/problem ${newer}`));
+    const detail = h.texts(STAFF_CHAT).at(-1)!;
+    const section = detail.slice(detail.indexOf('可能是同一问题'));
+    expect(section).toContain(`#${older} `);
+    expect(section).not.toContain(`#${other} `);
+    const merge = lastButtons(STAFF_CHAT).flat().find((b) => b.callback_data.startsWith('pm:'))!;
+    expect(merge).toEqual({ text: `🔗 #${newer} 并入 #${older}`, callback_data: `pm:${newer}:${older}` });
+
+    // The same button pressed by a resident in a private chat does nothing.
+    await h.send(callback(1, resident(1), merge.callback_data));
+    expect(h.app.problems.get(newer)!.mergedInto).toBeNull();
+
+    await h.send(callback(STAFF_CHAT, staffMember, merge.callback_data));
+    expect(h.app.problems.get(newer)!.mergedInto).toBe(older);
+    expect(h.app.problems.get(older)!.reportCount).toBe(2);
+    expect(h.texts(STAFF_CHAT).at(-1)).toContain(`#${newer}`);
+    const merged = h.app.problems.history(older).find((e) => e.action === 'merged')!;
+    expect(merged.actor).toBe(`staff:${staffMember.id}`);
+
+    await h.send(groupText(STAFF_CHAT, staffMember, `/problem ${older}`));
+    expect(h.texts(STAFF_CHAT).at(-1)).not.toContain('可能是同一问题');
+  });
+
   it('a resolved problem reported again within 30 days reopens, flagged recurring, and staff are told', async () => {
     let now = Date.UTC(2026, 10, 2, 2);
     h = await createHarness({ now: () => now });

@@ -62,6 +62,8 @@ describe('outsiders', () => {
       `pd:${alice.problem_id}`, `pr:${alice.problem_id}`, 'pl:open:1', 'pl:all:2', `pa:ip:${alice.problem_id}`, `pa:rs:${alice.problem_id}`,
       `pa:cl:${alice.problem_id}:duplicate`, `pa:cl:${alice.problem_id}`, `sv:f:${alice.id}:not_fixed`, `sv:r:${alice.id}:1`, `sv:f:${alice.id}:fixed`,
       'forget:yes:72000', 'lang:xx', 'x'.repeat(64), 'sv:f:1:not_fixed; DROP TABLE feedback',
+      // "Possibly the same problem": merge Bob's problem (the next one) into Alice's.
+      `pm:${alice.problem_id + 1}:${alice.problem_id}`,
     ];
     for (const data of forged) {
       telegram.pressButton({ chatId: BOB, messageId: bobAck.message_id, data, from: zhResident(BOB), force: true });

@@ -29,6 +29,8 @@ export interface StaffFeatureDeps {
   now: () => number;
   /** Residents who will be told about a change (shown in the confirmation). */
   residentsOf: (problemId: number) => number;
+  /** Open problems that may be the same matter as this one (grouping.possiblySame). */
+  possiblySame: (problem: Problem) => ReadonlyArray<{ problem: Problem; score: number }>;
 }
 
 const PAGE_SIZE = 10;
@@ -115,7 +117,7 @@ export function createStaffFeature(deps: StaffFeatureDeps): Composer<BotContext>
       await send(ctx, tr.t(lang, 'staff.no_problem', { id }));
       return;
     }
-    const view = views.problemDetail(lang, problem, queries.reportsOf(problem.id, 10), deps.problems.history(problem.id), deps.now());
+    const view = views.problemDetail(lang, problem, queries.reportsOf(problem.id, 10), deps.problems.history(problem.id), deps.now(), deps.possiblySame(problem));
     await send(ctx, view.html, view.buttons);
   }
 
@@ -216,6 +218,14 @@ export function createStaffFeature(deps: StaffFeatureDeps): Composer<BotContext>
     const [a, b] = ctx.match.trim().split(/\s+/).map(problemNumber);
     if (a === undefined || b === undefined) return send(ctx, usage('/merge N M'));
     await answer(ctx, desk.merge(a, b, actor(ctx)), (p) => tr.t(lang, 'staff.done.merged', { from: a, into: p.id, reports: p.reportCount }));
+  });
+
+  // "Possibly the same problem" under /problem N: one press merges, exactly like /merge N M.
+  staff.callbackQuery(/^pm:(\d{1,12}):(\d{1,12})$/, async (ctx) => {
+    const from = Number(ctx.match[1]);
+    const into = Number(ctx.match[2]);
+    await ctx.answerCallbackQuery();
+    await answer(ctx, desk.merge(from, into, actor(ctx)), (p) => tr.t(lang, 'staff.done.merged', { from, into: p.id, reports: p.reportCount }));
   });
 
   staff.command('split', async (ctx) => {
