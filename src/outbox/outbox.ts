@@ -77,10 +77,13 @@ export function createOutbox(db: Db, now: () => number = Date.now): Outbox {
     `SELECT id, dedupe_key, chat_id, kind, payload, attempts FROM outbox
      WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
   );
-  const selectDueByChat = db.prepare(
+  // The chats to serve are the first to appear among the due rows in id order (the oldest waiting first). They are
+  // read a row at a time and the reading stops once enough chats are found, instead of grouping every pending row:
+  // during a burst thousands are pending and the sender looks after every delivery.
+  const dueChatIds = db.prepare(`SELECT chat_id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id`).pluck();
+  const selectDueOfChats = db.prepare(
     `SELECT id, dedupe_key, chat_id, kind, payload, attempts FROM outbox
-     WHERE state = 'pending' AND next_attempt_at <= @at AND chat_id IN (
-       SELECT chat_id FROM outbox WHERE state = 'pending' AND next_attempt_at <= @at GROUP BY chat_id ORDER BY MIN(id) LIMIT @chats)
+     WHERE state = 'pending' AND next_attempt_at <= @at AND chat_id IN (SELECT value FROM json_each(@chats))
      ORDER BY id LIMIT @rows`,
   );
   const sent = db.prepare(`UPDATE outbox SET state = 'sent', sent_at = ?, telegram_message_id = ?, attempts = attempts + 1 WHERE id = ?`);
@@ -114,7 +117,14 @@ export function createOutbox(db: Db, now: () => number = Date.now): Outbox {
       return (selectDue.all(at, limit) as Row[]).map(toRow);
     },
     dueByChat(at, chats, rows) {
-      return (selectDueByChat.all({ at, chats, rows }) as Row[]).map(toRow);
+      const chosen = new Set<number>();
+      if (chats <= 0) return [];
+      for (const chatId of dueChatIds.iterate(at) as IterableIterator<number>) {
+        chosen.add(chatId);
+        if (chosen.size >= chats) break;
+      }
+      if (chosen.size === 0) return [];
+      return (selectDueOfChats.all({ at, chats: JSON.stringify([...chosen]), rows }) as Row[]).map(toRow);
     },
     markSent: (ids, messageId, at) => markSentTx(ids, messageId, at),
     markRetry: (ids, error, nextAttemptAt) => each((id) => retry.run(error, nextAttemptAt, id))(ids),

@@ -99,3 +99,28 @@ describe('the outbox sender', () => {
     expect(outbox.pendingCount()).toBe(1);
   });
 });
+
+describe('outbox.dueByChat', () => {
+  const put = (key: string, chatId: number, at?: number) =>
+    outbox.enqueue({ dedupeKey: key, chatId, kind: 'ack', message: { type: 'text', html: key, ack: ack(1) } }, at);
+
+  it('serves the chats waiting longest, each with its whole due backlog, oldest first', () => {
+    const now = Date.now();
+    // Chat 1 waits longest; chat 3's rows come late in the backlog but it is among the first three chats to appear.
+    put('a1', 1, now - 10);
+    put('b1', 2, now - 10);
+    put('c1', 3, now - 10);
+    for (let i = 0; i < 50; i++) put(`d${i}`, 4 + (i % 5), now - 10);
+    put('a2', 1, now - 10);
+    put('c2', 3, now - 10);
+    put('later', 2, now + 60_000); // not due yet
+    const rows = outbox.dueByChat(now, 3, 100);
+    expect(rows.map((r) => r.dedupeKey)).toEqual(['a1', 'b1', 'c1', 'a2', 'c2']);
+    expect(outbox.dueByChat(now, 1, 100).map((r) => r.dedupeKey)).toEqual(['a1', 'a2']);
+    expect(outbox.dueByChat(now, 3, 2).map((r) => r.dedupeKey)).toEqual(['a1', 'b1']);
+    expect(outbox.dueByChat(now, 0, 100)).toEqual([]);
+    // Once chat 1 is sent, chat 4 (next to appear) is among the three.
+    outbox.markSent(rows.filter((r) => r.chatId === 1).map((r) => r.id), 1, now);
+    expect(new Set(outbox.dueByChat(now, 3, 100).map((r) => r.chatId))).toEqual(new Set([2, 3, 4]));
+  });
+});
