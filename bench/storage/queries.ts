@@ -9,6 +9,7 @@ import { buildLedger, type Ledger } from '../../src/export/ledger.ts';
 import { createTranslator } from '../../src/i18n/i18n.ts';
 import { createReportStore } from '../../src/intake/report-store.ts';
 import { createOutbox } from '../../src/outbox/outbox.ts';
+import { createGrouping } from '../../src/problems/grouping.ts';
 import { createProblemQueries, type ProblemFilter } from '../../src/problems/problem-queries.ts';
 import { createProblemStore } from '../../src/problems/problem-store.ts';
 import { createStaffViews } from '../../src/replies/staff-views.ts';
@@ -81,6 +82,11 @@ async function timeQueries(results: ResultSet, db: Db, storage: GeneratedStorage
   const problems = createProblemStore(db);
   const reports = createReportStore(db);
   const views = createStaffViews(tr, catalogue, units, TIMEZONE);
+  // As in src/app.ts: /problem N also lists open problems that may be the same matter.
+  const grouping = createGrouping(db, problems, catalogue, { recurringWithinMs: 30 * 86_400_000, widespreadMinResidents: 5, widespreadWithinMs: 7 * 86_400_000 }, (unitId, written) => {
+    const unit = unitId ? units.get(unitId) : undefined;
+    return [...(unit ? [unit.name, ...unit.aliases] : []), ...(written ? [written] : [])];
+  });
   const digest = createDigestService({
     db,
     outbox: createOutbox(db, () => now),
@@ -103,8 +109,17 @@ async function timeQueries(results: ResultSet, db: Db, storage: GeneratedStorage
   const detail = (id: number) => {
     const resolved = problems.resolveId(id)!;
     const problem = problems.get(resolved)!;
-    return views.problemDetail(lang, problem, queries.reportsOf(problem.id, 10), problems.history(problem.id), now);
+    return views.problemDetail(lang, problem, queries.reportsOf(problem.id, 10), problems.history(problem.id), now, grouping.possiblySame(problem));
   };
+  // An open problem whose category and unit have the most open problems: the most candidates for "possibly the same".
+  const crowdedOpenId = db
+    .prepare(
+      `SELECT MAX(id) FROM problems WHERE merged_into IS NULL AND status NOT IN ('resolved', 'closed') AND (category, unit_id) = (
+         SELECT category, unit_id FROM problems WHERE merged_into IS NULL AND status NOT IN ('resolved', 'closed') AND unit_id IS NOT NULL
+         GROUP BY category, unit_id ORDER BY COUNT(*) DESC LIMIT 1)`,
+    )
+    .pluck()
+    .get() as number;
   const heavyResident = db.prepare('SELECT resident_id FROM reports GROUP BY resident_id ORDER BY COUNT(*) DESC LIMIT 1').pluck().get() as number;
   const week = digest.defaultWeek();
   const quarter = lastFullPeriod('quarter', now, TIMEZONE);
@@ -128,6 +143,7 @@ async function timeQueries(results: ResultSet, db: Db, storage: GeneratedStorage
     { id: 'problems-urgent', name: '/problems urgent', work: () => list({ type: 'urgent' }) },
     { id: 'problem-big', name: `/problem N (largest, ${storage.probes.bigProblemId})`, work: () => detail(probes.bigProblemId) },
     { id: 'problem-typical', name: '/problem N (typical)', work: () => detail(probes.typicalProblemId) },
+    { id: 'problem-open-crowded', name: `/problem N (open, among the most open problems of one category and unit: ${crowdedOpenId})`, work: () => detail(crowdedOpenId) },
     { id: 'overdue', name: '/overdue', work: () => views.overdue(lang, queries.overdue(now, 30), now) },
     { id: 'search-common', name: `/search ${probes.commonWord} (common word)`, work: () => views.search(lang, probes.commonWord, queries.search(probes.commonWord, 20), now) },
     { id: 'search-rare', name: `/search ${probes.rareWord} (rare word)`, work: () => views.search(lang, probes.rareWord, queries.search(probes.rareWord, 20), now) },
