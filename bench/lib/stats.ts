@@ -62,16 +62,7 @@ export async function repeat(runs: number, warmup: number, work: () => unknown):
   return samples;
 }
 
-/** A seeded generator (mulberry32): the same seed gives the same data on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The bot's own seeded generator: the same seed gives the same data on every machine. */
+export { seededRandom } from '../../src/domain/random.ts';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -151,6 +151,23 @@ function percent(value: number): string {
   return `${(value * 100).toFixed(1)}%`;
 }
 
+function qualityLine(q: Quality): string {
+  return (
+    `  precision ${percent(q.precision)}  recall ${percent(q.recall)}  F1 ${percent(q.f1)}` +
+    `  (TP ${q.truePositives}, FP ${q.falsePositives}, FN ${q.falseNegatives})`
+  );
+}
+
+function printMistakes(pairs: readonly LabelledPair[], scored: readonly ScoredPair[]): void {
+  console.log('\nMistakes at SAME_PROBLEM_THRESHOLD:');
+  pairs.forEach((pair, i) => {
+    const { score } = scored[i]!;
+    if (score >= SAME_PROBLEM_THRESHOLD !== pair.same) {
+      console.log(`  ${pair.same ? 'missed' : 'merged'} ${score.toFixed(2)}  ${pair.a}  |  ${pair.b}`);
+    }
+  });
+}
+
 /** A file that is not the calibration set: measured at the shipped threshold only, never calibrated on. */
 function reportFile(path: string, directory: UnitDirectory): void {
   const pairs = loadPairs(path);
@@ -159,10 +176,7 @@ function reportFile(path: string, directory: UnitDirectory): void {
   console.log(`${path}: ${pairs.length} labelled pairs (${positives} same problem, ${pairs.length - positives} different)\n`);
   const q = qualityAt(scored, SAME_PROBLEM_THRESHOLD);
   console.log(`At SAME_PROBLEM_THRESHOLD = ${SAME_PROBLEM_THRESHOLD}:`);
-  console.log(
-    `  precision ${percent(q.precision)}  recall ${percent(q.recall)}  F1 ${percent(q.f1)}` +
-      `  (TP ${q.truePositives}, FP ${q.falsePositives}, FN ${q.falseNegatives})`,
-  );
+  console.log(qualityLine(q));
   const english = (p: LabelledPair) => !/\p{Script=Han}/u.test(p.a + p.b);
   const chinese = (p: LabelledPair) => /\p{Script=Han}/u.test(p.a) && /\p{Script=Han}/u.test(p.b);
   for (const [label, keep] of [['English', english], ['Chinese', chinese]] as const) {
@@ -170,15 +184,7 @@ function reportFile(path: string, directory: UnitDirectory): void {
     const s = qualityAt(subset, SAME_PROBLEM_THRESHOLD);
     console.log(`    ${subset.length} ${label} pairs: precision ${percent(s.precision)}  recall ${percent(s.recall)}  F1 ${percent(s.f1)}`);
   }
-  if (process.argv.includes('--errors')) {
-    console.log('\nMistakes at SAME_PROBLEM_THRESHOLD:');
-    pairs.forEach((pair, i) => {
-      const { score } = scored[i]!;
-      if (score >= SAME_PROBLEM_THRESHOLD !== pair.same) {
-        console.log(`  ${pair.same ? 'missed' : 'merged'} ${score.toFixed(2)}  ${pair.a}  |  ${pair.b}`);
-      }
-    });
-  }
+  if (process.argv.includes('--errors')) printMistakes(pairs, scored);
 }
 
 function main(): void {
@@ -201,10 +207,7 @@ function main(): void {
 
   const chosen = qualityAt(scored, SAME_PROBLEM_THRESHOLD);
   console.log(`At SAME_PROBLEM_THRESHOLD = ${SAME_PROBLEM_THRESHOLD} (all pairs, the threshold's own calibration set):`);
-  console.log(
-    `  precision ${percent(chosen.precision)}  recall ${percent(chosen.recall)}  F1 ${percent(chosen.f1)}` +
-      `  (TP ${chosen.truePositives}, FP ${chosen.falsePositives}, FN ${chosen.falseNegatives})`,
-  );
+  console.log(qualityLine(chosen));
   const subsets = [
     ['written alongside the features', scored.filter((_, i) => pairs[i]!.holdout !== true)],
     ['hold-out, written after they were frozen', scored.filter((_, i) => pairs[i]!.holdout === true)],
@@ -233,15 +236,7 @@ function main(): void {
     console.log(`  ${q.threshold.toFixed(2).padStart(9)}  ${percent(q.precision).padStart(9)}  ${percent(q.recall).padStart(6)}  ${percent(q.f1)}`);
   }
 
-  if (process.argv.includes('--errors')) {
-    console.log('\nMistakes at SAME_PROBLEM_THRESHOLD:');
-    pairs.forEach((pair, i) => {
-      const { score } = scored[i]!;
-      if (score >= SAME_PROBLEM_THRESHOLD !== pair.same) {
-        console.log(`  ${pair.same ? 'missed' : 'merged'} ${score.toFixed(2)}  ${pair.a}  |  ${pair.b}`);
-      }
-    });
-  }
+  if (process.argv.includes('--errors')) printMistakes(pairs, scored);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { loadExamples } from '../classify/offline/examples.ts';
 import { toSimplified } from '../classify/offline/traditional.ts';
 import { latinNamePattern } from '../units/unit-name.ts';
-
-const EXAMPLES_PATH = new URL('../../prompts/examples.jsonl', import.meta.url);
 
 /**
  * "Is this report about the same matter as that one?" without an LLM.
@@ -334,28 +332,17 @@ let documentFrequencies: { n: number; df: Map<string, number> } | undefined;
 /** Loaded once, on first use; without the examples file every feature keeps its base weight. */
 function loadDocumentFrequencies(): { n: number; df: Map<string, number> } {
   const df = new Map<string, number>();
-  let n = 0;
-  let text: string;
+  let texts: string[];
   try {
-    text = readFileSync(EXAMPLES_PATH, 'utf8');
+    texts = loadExamples().map((example) => example.text);
   } catch {
     return { n: 0, df };
   }
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    let example: unknown;
-    try {
-      example = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    const exampleText = (example as { text?: unknown }).text;
-    if (typeof exampleText !== 'string') continue;
-    n++;
-    const folded = fold(exampleText).replace(NUMBERED_UNIT, ' ').replace(LATIN_NUMBERED_UNIT, ' ');
+  for (const text of texts) {
+    const folded = fold(text).replace(NUMBERED_UNIT, ' ').replace(LATIN_NUMBERED_UNIT, ' ');
     for (const feature of rawFeatures(folded).keys()) df.set(feature, (df.get(feature) ?? 0) + 1);
   }
-  return { n, df };
+  return { n: texts.length, df };
 }
 
 /** How much a feature's base weight counts, in (0, 1], by how rare it is in resident messages. */

@@ -1,15 +1,11 @@
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import type { Catalogue } from '../domain/categories.ts';
 import type { Language, Result } from '../domain/classification.ts';
 import { zonedParts } from '../domain/periods.ts';
 import { redactPersonalData } from '../domain/redact.ts';
 import { formatDateTime } from '../domain/time.ts';
-import type { ProblemQueries } from '../problems/problem-queries.ts';
-import type { ProblemStore } from '../problems/problem-store.ts';
-import type { UnitRegistry } from '../units/unit-registry.ts';
-import { createQuestionTools, type QuestionTools } from './question-tools.ts';
+import { createQuestionTools, type QuestionTools, type QuestionToolsDeps } from './question-tools.ts';
 
 export const DEFAULT_QUESTIONS_PROMPT_PATH = new URL('../../prompts/staff-questions.md', import.meta.url);
 
@@ -21,16 +17,11 @@ export const MAX_TOOL_ROUNDS = 4;
 const MAX_CALLS_PER_ROUND = 8;
 const MAX_QUESTION_LENGTH = 1000;
 
-export interface StaffQuestionsOptions {
+/** The query tools' dependencies (data, time zone, clock), plus the model. */
+export interface StaffQuestionsOptions extends QuestionToolsDeps {
   /** Undefined when no LLM is configured: every answer is then a failure and the bot shows the commands. */
   client: OpenAI | undefined;
   model: string;
-  queries: ProblemQueries;
-  problems: Pick<ProblemStore, 'get'>;
-  units: Pick<UnitRegistry, 'resolve' | 'name'>;
-  catalogue: Catalogue;
-  timezone: string;
-  now: () => number;
   /** Per model call. */
   timeoutMs: number;
   /** For the whole answer, all rounds together (default twice timeoutMs, at most 45 s). */

@@ -495,6 +495,16 @@ function validateTools(raw: unknown): StandinTool[] {
   });
 }
 
+/** OpenAI's refusal of a conversation that leaves tool calls unanswered. */
+function unansweredToolCalls(pending: ReadonlySet<string>): RequestError {
+  return new RequestError(
+    400,
+    'bad_request',
+    `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...pending].join(', ')}`,
+    'messages',
+  );
+}
+
 /** Tool results must answer the assistant message right before them, and every call must be answered. */
 function checkToolConversation(messages: any[]): void {
   let pending: Set<string> | undefined;
@@ -507,24 +517,14 @@ function checkToolConversation(messages: any[]): void {
       return;
     }
     if (pending && pending.size > 0) {
-      throw new RequestError(
-        400,
-        'bad_request',
-        `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...pending].join(', ')}`,
-        'messages',
-      );
+      throw unansweredToolCalls(pending);
     }
     pending = m.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0
       ? new Set(m.tool_calls.map((c: any) => String(c?.id)))
       : undefined;
   });
   if (pending && pending.size > 0) {
-    throw new RequestError(
-      400,
-      'bad_request',
-      `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...pending].join(', ')}`,
-      'messages',
-    );
+    throw unansweredToolCalls(pending);
   }
 }
 
