@@ -4,11 +4,15 @@ import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import type { Catalogue } from '../domain/categories.ts';
 import { clampSummary, detectLanguage, KINDS, type Classification, type Classifier, type Result } from '../domain/classification.ts';
+import { isTextRefusal } from './refusal.ts';
 
 export const DEFAULT_PROMPT_PATH = new URL('../../prompts/classify-system.md', import.meta.url);
 
-/** A failed call, with what the provider told us about when to come back. */
-export type LlmResult = Result<Classification> & { retryAfterMs?: number };
+/**
+ * A failed call, with what the provider told us about when to come back, and whether it refused the text itself
+ * (content filter or the model's refusal): then the provider is up, and asking again would get the same answer.
+ */
+export type LlmResult = Result<Classification> & { retryAfterMs?: number; refused?: true };
 
 export interface LlmClassifier extends Classifier {
   classify(text: string): Promise<LlmResult>;
@@ -95,10 +99,12 @@ export function createLlmClassifier(options: LlmClassifierOptions): LlmClassifie
           );
           const message = completion.choices[0]?.message;
           if (!message) return { success: false, message: 'LLM returned no choices' };
-          if (message.refusal) return { success: false, message: `LLM refused: ${message.refusal.slice(0, 200)}` };
+          // The refusal's wording may quote the report: it stays out of the result (which is logged).
+          if (message.refusal) return { success: false, refused: true, message: 'LLM refused the text' };
           if (!message.parsed) return { success: false, message: 'LLM returned no parsed content' };
           return { success: true, data: check(message.parsed, text) };
         } catch (error) {
+          if (isTextRefusal(error)) return { success: false, refused: true, message: 'LLM provider refused the text (content filter)' };
           last = describeFailure(error);
           if (!isTransient(error) || last.retryAfterMs !== undefined) return last;
           await sleep(Math.min(250 * 2 ** attempt, Math.max(0, deadline - Date.now() - 50)));

@@ -4,6 +4,7 @@ import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { CircuitBreaker } from '../classify/circuit-breaker.ts';
+import { isTextRefusal } from '../classify/refusal.ts';
 import { redactPersonalData } from '../domain/redact.ts';
 import { similarityDecider, type Candidate, type GroupingDecider } from './grouping.ts';
 
@@ -60,12 +61,23 @@ export function createLlmDecider(options: {
           },
           { timeout: options.timeoutMs, maxRetries: 0, signal: AbortSignal.timeout(options.timeoutMs) },
         );
-        const parsed = completion.choices[0]?.message.parsed;
+        const message = completion.choices[0]?.message;
+        // A refusal is the model answering about these texts: the provider is up.
+        if (message?.refusal) {
+          options.breaker.success();
+          return similarityDecider.decide(report, candidates);
+        }
+        const parsed = message?.parsed;
         if (!parsed) throw new Error('no parsed decision');
         options.breaker.success();
         // Only an id we offered counts; anything else is treated as "no match".
         return worth.some((c) => c.problem.id === parsed.same_as) ? parsed.same_as : null;
       } catch (error) {
+        if (isTextRefusal(error)) {
+          options.breaker.success();
+          options.logger.info('the LLM refused a grouping question (content filter); using text similarity');
+          return similarityDecider.decide(report, candidates);
+        }
         options.breaker.failure();
         options.logger.warn({ err: error }, 'LLM grouping decision failed; using text similarity');
         return similarityDecider.decide(report, candidates);

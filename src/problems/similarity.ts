@@ -1,4 +1,4 @@
-import { loadExamples } from '../classify/offline/examples.ts';
+import { DEFAULT_EXAMPLES_PATH, loadExamples } from '../classify/offline/examples.ts';
 import { toSimplified } from '../classify/offline/traditional.ts';
 import { latinNamePattern } from '../units/unit-name.ts';
 
@@ -235,9 +235,11 @@ const EN_STOP_WORDS = new Set(
   ).split(/\s+/),
 );
 
-// A unit named by number (一中, 第2小学, 二幼) is the pre-filtered unit, not the matter.
-const NUMBERED_UNIT = /第?[一二三四五六七八九十\d]+(?:中学|小学|幼儿园|中|小|幼)/gu;
-const LATIN_NUMBERED_UNIT = /\bno\.?\s*\d+\s+(?:middle|high|primary)?\s*(?:school|kindergarten)\b/gi;
+// A unit named by number (一中, 第2小学, 二幼) is the pre-filtered unit, not the matter. A numeral run is read from its
+// first numeral only (the look-behind), and the English one has a single reading of its spaces: tried from every
+// numeral of a long run, or splitting a long run of spaces two ways, either took time quadratic in its length.
+const NUMBERED_UNIT = /第?(?<![一二三四五六七八九十\d])[一二三四五六七八九十\d]+(?:中学|小学|幼儿园|中|小|幼)/gu;
+const LATIN_NUMBERED_UNIT = /\bno\.?\s*\d+\s+(?:(?:middle|high|primary)\s*)?(?:school|kindergarten)\b/gi;
 
 const WEIGHT_CONCEPT = 2;
 const WEIGHT_BIGRAM = 1;
@@ -334,7 +336,8 @@ function loadDocumentFrequencies(): { n: number; df: Map<string, number> } {
   const df = new Map<string, number>();
   let texts: string[];
   try {
-    texts = loadExamples().map((example) => example.text);
+    // examples.jsonl alone: the other example files add greetings and praise, which say nothing about matters.
+    texts = loadExamples(DEFAULT_EXAMPLES_PATH).map((example) => example.text);
   } catch {
     return { n: 0, df };
   }

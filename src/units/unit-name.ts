@@ -25,7 +25,7 @@ const ENGLISH_NUMBERS: Record<string, string> = {
 function englishToChinese(text: string): string {
   return text
     .replace(/\b(one|two|three|four|five|six|seven|eight|nine|ten|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b/g, (w) => ENGLISH_NUMBERS[w] ?? w)
-    .replace(/\b(?:no|number)\s*\.?\s*(?=\d)/g, '')
+    .replace(/\b(?:no|number)(?:\s*\.)?\s*(?=\d)/g, '') // one way to read the spaces: `\s*\.?\s*` split a long run two ways
     .replace(/#\s*(?=\d)/g, '')
     .replace(/\b(?:junior\s+|senior\s+)?(?:middle|high|secondary)\s+school\b/g, '中学')
     .replace(/\b(?:primary|elementary)\s+school\b/g, '小学')

@@ -110,9 +110,14 @@ export function createUnitSpotter(): UnitSpotter {
       }
       // The longest name wins where names overlap: 城关二小 over 二小, 区实验幼儿园 over 实验幼儿园.
       hits.sort((a, b) => b.end - b.start - (a.end - a.start) || a.start - b.start);
+      // Which characters a kept name covers: checking each hit against every kept one was quadratic in a text
+      // that repeats a name thousands of times.
+      const taken = new Uint8Array(folded.length);
       const kept: Hit[] = [];
       for (const hit of hits) {
-        if (kept.every((k) => hit.end <= k.start || hit.start >= k.end)) kept.push(hit);
+        if (taken.subarray(hit.start, hit.end).includes(1)) continue;
+        taken.fill(1, hit.start, hit.end);
+        kept.push(hit);
       }
       kept.sort((a, b) => a.start - b.start);
       return [...new Set(kept.map((k) => k.unitId))];

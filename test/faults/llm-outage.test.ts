@@ -4,7 +4,8 @@ import { eventually } from '../support/bot-process.ts';
 import { alive, createFaultWorld, outcome, reportTexts, sleep, zhResident, type FaultWorld } from './support/fault-world.ts';
 
 /**
- * LLM outage: timeouts, HTTP 500, 429 with retry-after, invalid JSON, JSON against the schema, a refusal.
+ * LLM outage: timeouts, HTTP 500, 429 with retry-after, invalid JSON, JSON against the schema. (A refusal or a
+ * content filter is not an outage: it is about one text, and is tested as such below.)
  * Every resident still gets a reply within the LLM timeout plus a few seconds (the offline label), the
  * affected reports are re-classified once the LLM answers again, and the LLM is not hammered while down.
  *
@@ -27,6 +28,13 @@ afterEach(async () => {
 
 const llmRequests = (world: FaultWorld, since: number) => world.llm.requests.filter((r) => r.at >= since).length;
 
+/** Classification requests (not grouping questions) whose report contains `marker`. */
+const classifyRequests = (world: FaultWorld, marker: string, since = 0) =>
+  world.llm.requests.filter((r) => {
+    const body = r.body as { response_format?: { json_schema?: { name?: string } }; messages?: Array<{ content?: unknown }> } | undefined;
+    return r.at >= since && body?.response_format?.json_schema?.name === 'report_classification' && JSON.stringify(body.messages ?? []).includes(marker);
+  }).length;
+
 describe('LLM outage', () => {
   it('every kind of LLM failure: each resident is answered in time, and re-classified once the LLM is back', async () => {
     const { telegram, llm } = world;
@@ -37,7 +45,6 @@ describe('LLM outage', () => {
       { mode: 'rate_limited', retryAfterSeconds: 8 },
       { mode: 'invalid_json' },
       { mode: 'schema_violation' },
-      { mode: 'refusal' },
     ];
     const texts = reportTexts(phases.length * 3 + 2);
     let resident = 20_000;
@@ -127,4 +134,78 @@ describe('LLM outage', () => {
         `(circuit breaker), all 24 re-classified after it came back`,
     );
   }, 120_000);
+
+  it('refused texts (DashScope and Azure content filters, a refusal, a filtered completion) keep their offline label, are asked once, and do not switch the LLM off for everyone; a real outage still does, and a refused report does not hold up re-classification', async () => {
+    const { telegram, llm } = world;
+    const REFUSALS: StandinMode[] = ['content_filter', 'content_filter_azure', 'refusal', 'content_filter_finish'];
+    let outage = false;
+    // A text marked 【拒N】 is refused the N-th way, except while the provider is down (then it fails like the rest).
+    llm.setModeFor((request) => {
+      const mark = /【拒(\d)】/.exec(request.lastUserText);
+      return mark && !outage ? REFUSALS[Number(mark[1])] : undefined;
+    });
+    const bot = await world.start({ env: { OPENAI_TIMEOUT_MS: String(TIMEOUT_MS), LLM_RECLASSIFY_SECONDS: '1' } });
+    const texts = reportTexts(30);
+    const reports = (chats: number[]) =>
+      world.query<{ id: number; chat_id: number; classified_by: string; needs_reclassify: number; refused: number }>(
+        `SELECT id, chat_id, classified_by, needs_reclassify, llm_refused_at IS NOT NULL AS refused FROM reports WHERE chat_id IN (${chats.join(',')}) ORDER BY id`,
+      );
+    const send = async (chats: number[], textOf: (i: number) => string) => {
+      for (const [i, chatId] of chats.entries()) {
+        telegram.sendUserMessage({ from: zhResident(chatId), text: textOf(i) });
+        // One at a time, as residents arrive: the breaker sees the refusals in a row.
+        await telegram.waitFor((m) => m.chat_id === chatId, 15_000, { includeExisting: true });
+      }
+    };
+
+    // Eight refused texts in a row (each kind twice), then eight residents with ordinary texts.
+    const refusedChats = Array.from({ length: 8 }, (_, i) => 30_000 + i);
+    const plainChats = Array.from({ length: 8 }, (_, i) => 30_100 + i);
+    await send(refusedChats, (i) => `${texts[i]!}【拒${i % 4}】`);
+    await send(plainChats, (i) => texts[8 + i]!);
+    // Several re-classification passes (one a second) go by.
+    await sleep(4000);
+    const refused = reports(refusedChats);
+    const plain = reports(plainChats);
+    const askedAboutRefused = classifyRequests(world, '【拒');
+    outcome(
+      `LLM refusals: ${refused.filter((r) => r.refused).length}/8 refused texts marked refused and labelled offline, asked ${askedAboutRefused} times in all; ` +
+        `${plain.filter((r) => r.classified_by === 'llm').length}/8 residents after them labelled by the LLM (circuit ${plain.every((r) => r.classified_by === 'llm') ? 'closed' : 'OPENED'})`,
+    );
+    expect(refused.map((r) => [r.classified_by, r.refused, r.needs_reclassify])).toEqual(refusedChats.map(() => ['offline', 1, 0]));
+    expect(plain.map((r) => r.classified_by)).toEqual(plainChats.map(() => 'llm'));
+    expect(askedAboutRefused, 'each refused text is asked once, never again').toBe(8);
+
+    // A real outage still opens the breaker. The first report labelled offline in it will be refused when the
+    // provider is back: it is the oldest waiting for re-classification, and must not hold up the others.
+    outage = true;
+    llm.setMode('server_error');
+    const outageSince = Date.now();
+    const poisonChat = 30_200;
+    const outageChats = Array.from({ length: 8 }, (_, i) => 30_300 + i);
+    await send([poisonChat], () => `${texts[20]!}【拒0】`);
+    await send(outageChats, (i) => texts[21 + (i % 9)]!);
+    const requestsInOutage = llmRequests(world, outageSince);
+    expect(reports([poisonChat, ...outageChats]).map((r) => [r.classified_by, r.needs_reclassify])).toEqual([poisonChat, ...outageChats].map(() => ['offline', 1]));
+    // Without a breaker: 9 reports × 2 tries each. With it: three failures (2 tries each), then a probe every 5 s, 10 s…
+    expect(requestsInOutage, 'LLM requests while it answers 500').toBeLessThanOrEqual(10);
+
+    outage = false;
+    llm.setMode('ok');
+    const backAt = Date.now();
+    await eventually(() => reports(outageChats).every((r) => r.classified_by === 'llm' && r.needs_reclassify === 0), 30_000, () => JSON.stringify(reports([poisonChat, ...outageChats])));
+    const reclassifiedMs = Date.now() - backAt;
+    await sleep(3000);
+    const [poison] = reports([poisonChat]);
+    expect([poison!.classified_by, poison!.refused, poison!.needs_reclassify]).toEqual(['offline', 1, 0]);
+    expect(classifyRequests(world, '【拒0】', backAt), 'the poisoned report is asked once after the outage').toBe(1);
+
+    const everyone = [...refusedChats, ...plainChats, poisonChat, ...outageChats];
+    expect(everyone.map((chatId) => telegram.sentMessages(chatId).length)).toEqual(everyone.map(() => 1));
+    expect(alive(bot)).toBe(true);
+    outcome(
+      `LLM outage after refusals: ${requestsInOutage} LLM requests while it answered 500 for 9 residents (circuit breaker); once back, ` +
+        `the refused report (oldest in the queue) was asked once and set to its offline label, and the other 8 were re-classified in ${(reclassifiedMs / 1000).toFixed(1)} s`,
+    );
+  }, 180_000);
 });

@@ -299,14 +299,25 @@ function clauseBreaks(text: string): Array<[number, number]> {
   return Array.from(text.matchAll(CLAUSE_BREAK), (match) => [match.index, match.index + match[0].length]);
 }
 
+/** The clause around `index`, by binary search: a text of a thousand clauses and a thousand cues is not a million steps. */
 function clauseBounds(breaks: ReadonlyArray<[number, number]>, length: number, index: number): { start: number; end: number } {
-  let start = 0;
-  for (const [at, after] of breaks) {
-    if (at >= index) return { start, end: at };
-    start = after;
+  // The first break at or after index ends the clause; the one before it starts it.
+  let low = 0;
+  let high = breaks.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (breaks[middle]![0] >= index) high = middle;
+    else low = middle + 1;
   }
-  return { start, end: length };
+  return { start: low > 0 ? breaks[low - 1]![1] : 0, end: low < breaks.length ? breaks[low]![0] : length };
 }
+
+/**
+ * How far back from a cue the end-anchored checks (negation, hypothetical, figure of speech) look. Their longest
+ * match is about 20 characters (two English words after "no"); giving them the whole clause made every cue rescan
+ * it, quadratic in a long clause full of cues.
+ */
+const LOOK_BACK = 80;
 
 // RESOLVED is global for matchAll; a stateful .test() on it would leak lastIndex into the next report's matchAll.
 const RESOLVED_ANYWHERE = new RegExp(RESOLVED.source, 'iu');
@@ -341,6 +352,25 @@ export function findRiskCues(normalized: string): RiskHit[] {
   const hasLatin = /[a-z]/i.test(normalized);
   if (!hasHan && !hasLatin) return hits;
   const breaks = clauseBreaks(normalized);
+  // Facts about a whole clause, computed once per clause rather than once per cue in it.
+  const clauseFacts = new Map<string, { drill: boolean; elsewhere: boolean; hyperbole: boolean; longAgoEnd: number }>();
+  const factsOf = (start: number, end: number) => {
+    const key = `${start}:${end}`;
+    let facts = clauseFacts.get(key);
+    if (!facts) {
+      const text = normalized.slice(start, end);
+      const longAgo = LONG_AGO.exec(text);
+      facts = {
+        drill: DRILL_CONTEXT.test(text),
+        elsewhere: ELSEWHERE.test(text),
+        hyperbole: HYPERBOLE_CLAUSE.test(text),
+        // Where the clause's first mention of the long past ends: a cue after it is in the past.
+        longAgoEnd: longAgo ? start + longAgo.index + longAgo[0].length : Number.POSITIVE_INFINITY,
+      };
+      clauseFacts.set(key, facts);
+    }
+    return facts;
+  };
   for (const riskCue of RISK_CUES) {
     if ((riskCue.script === 'han' && !hasHan) || (riskCue.script === 'latin' && !hasLatin)) continue;
     for (const match of normalized.matchAll(riskCue.pattern)) {
@@ -352,22 +382,22 @@ export function findRiskCues(normalized: string): RiskHit[] {
         continue;
       }
       const clause = clauseBounds(breaks, normalized.length, start);
-      const before = normalized.slice(clause.start, start);
-      const clauseText = normalized.slice(clause.start, Math.max(clause.end, end));
+      const before = normalized.slice(Math.max(clause.start, start - LOOK_BACK), start);
+      const facts = factsOf(clause.start, Math.max(clause.end, end));
       const negated =
         ZH_NEGATION.test(before.replace(FALSE_NEGATORS, '_')) ||
         (!riskCue.imminent && (ZH_HYPOTHETICAL.test(before) || EN_HYPOTHETICAL.test(before))) ||
-        LONG_AGO.test(before) ||
+        facts.longAgoEnd <= start ||
         (riskCue.group === 'self_harm' && HYPERBOLE_BEFORE.test(before)) ||
         (notMeant && (riskCue.group === 'self_harm' || riskCue.group === 'threat')) ||
         (aftermath && riskCue.group === 'injury') ||
-        (['injury', 'fire', 'structure', 'self_harm', 'threat'].includes(riskCue.group) && HYPERBOLE_CLAUSE.test(clauseText)) ||
+        (['injury', 'fire', 'structure', 'self_harm', 'threat'].includes(riskCue.group) && facts.hyperbole) ||
         start < resolvedAt ||
         EN_NEGATION.test(before) ||
-        DRILL_CONTEXT.test(clauseText) ||
+        facts.drill ||
         (nobodyHurt && (riskCue.group === 'injury' || riskCue.group === 'collapse')) ||
         (noDanger && (riskCue.group === 'injury' || riskCue.group === 'collapse' || riskCue.group === 'structure')) ||
-        ELSEWHERE.test(clauseText);
+        facts.elsewhere;
       hits.push({ group: riskCue.group, text: match[0], strong: riskCue.strong, negated, start, end });
     }
   }

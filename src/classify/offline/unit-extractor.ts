@@ -62,7 +62,15 @@ const ZH_OFFICE = new RegExp(`[\\p{Script=Han}]{0,6}?(?:${OFFICES.join('|')})`, 
 
 const EN_SUFFIX =
   "(?:Junior High School|Senior High School|Middle School|Primary School|High School|Elementary School|Vocational School|Central School|Kindergarten|School|Stadium|Gymnasium|Gym|Sports Centre|Sports Center|Swimming Pool|Training Centre|Training Center|Tutoring Centre|Tutoring Center|Training School)";
-const EN_UNIT = new RegExp(`\\b((?:No\\.?\\s?\\d+|Number\\s+\\d+|[A-Z][A-Za-z'-]*)(?:\\s+(?:No\\.?\\s?\\d+|[A-Z][A-Za-z'-]*|\\d+))*)\\s+${EN_SUFFIX}\\b`, 'g');
+// One reading per name, so the engine never tries the same words two ways: "No. 1"/"No1" is one word (a bare
+// "No 1" reads as the word No and the number 1, as "Number 1" does), and at most MAX_NAME_WORDS words precede the
+// suffix. The old pattern read "No 1" both ways under a `*`: 125 characters of "No 1 No 1 …" took 16 seconds.
+const MAX_NAME_WORDS = 10;
+const EN_NAME_WORD = "(?:No(?:\\.\\s?)?\\d+|[A-Z][A-Za-z'-]*)";
+const EN_UNIT = new RegExp(
+  `\\b(${EN_NAME_WORD}(?:\\s+(?:${EN_NAME_WORD}|\\d+)){0,${MAX_NAME_WORDS - 1}})\\s+${EN_SUFFIX}\\b`,
+  'g',
+);
 const EN_DISTRICT_VENUE = /\b(?:the\s+)?((?:district|county|city|town)\s+(?:stadium|gym|gymnasium|sports (?:centre|center)|swimming pool|library))\b/gi;
 const EN_LEADING_WORDS = /^(?:(?:The|My|Our|Your|At|In|To|A|An|Dear|Hi|Hello|From|Of|And|Why|When|How|What|Is|Does|Can|Please|Today|Yesterday|I|We)\s+)+/;
 
@@ -100,7 +108,8 @@ function zhCandidates(text: string): Candidate[] {
     const name = trimPrefix(match[0], core.length);
     const start = match.index + match[0].length - name.length;
     // "一年级" and "高一" are classes, not schools; the numeral must not follow 初/高/年.
-    if (/[初高年]$/u.test(text.slice(0, start))) continue;
+    // (One character, not a `$`-anchored test of everything before it: that rescans the text for every match.)
+    if (start > 0 && '初高年'.includes(text[start - 1]!)) continue;
     found.push({ name, start, office: false });
   }
   for (const match of text.matchAll(ZH_SHORT)) found.push({ name: match[0], start: match.index, office: false });
