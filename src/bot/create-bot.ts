@@ -4,7 +4,7 @@ import { Bot, Composer, GrammyError, HttpError, type BotConfig, type Middleware 
 import type { UserFromGetMe } from 'grammy/types';
 import type { Logger } from 'pino';
 import { languageFromCode } from '../domain/classification.ts';
-import { withBusyRetry } from '../db/database.ts';
+import { isStorageError, withBusyRetry } from '../db/database.ts';
 import type { Translator } from '../i18n/i18n.ts';
 import type { Inbox, RawUpdate } from '../intake/inbox.ts';
 import type { Intake } from '../intake/intake.ts';
@@ -19,6 +19,10 @@ export interface BotDeps {
   features: Composer<BotContext>[];
   /** Keeps one chat's updates in order when the runner handles several at once. */
   sequentialize?: Middleware<BotContext>;
+  /** Handling could not be written (full or failing disk): the update stays unhandled in the inbox, to be handled again. */
+  onUnsaved?: (updateId: number) => void;
+  /** Chats exempt from the flood guard (staff chats): a busy staff group must get every command answered. */
+  isTrustedChat?: (chatId: number) => boolean;
 }
 
 export interface BotOptions {
@@ -28,6 +32,17 @@ export interface BotOptions {
   /** Wrap Telegram calls in auto-retry and the rate throttler (on by default). */
   throttle?: boolean;
   fetch?: NonNullable<BotConfig<BotContext>['client']>['fetch'];
+}
+
+/** Updates of one chat in the bot at once (waiting their turn or being handled) beyond which that chat is flooding. */
+export const CHAT_BACKLOG_LIMIT = 8;
+
+/** A handler's call to a flooding chat, not made (see the flood guard in createBot). */
+export class FloodSkipped extends Error {
+  constructor(readonly method: string) {
+    super(`${method} to a flooding chat skipped`);
+    this.name = 'FloodSkipped';
+  }
 }
 
 /** The updates the bot asks Telegram for. */
@@ -78,15 +93,70 @@ export function createBot(token: string, deps: BotDeps, options: BotOptions = {}
     bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30, rethrowHttpErrors: true, rethrowInternalServerErrors: true }));
   }
 
-  // First, before anything that could throw on a malformed update: store it, and always mark it handled.
+  // First, before anything that could throw on a malformed update: store it, and mark it handled — unless what
+  // handling wrote could not be written (a full disk): then it stays in the inbox and is handled again (deps.onUnsaved).
+  const toldUnsaved = new Set<number>();
   bot.use(async (ctx, next) => {
     await withBusyRetry(() => inbox.save([ctx.update as unknown as RawUpdate]));
+    const updateId = ctx.update.update_id;
+    let unsaved = false;
     try {
-      ctx.logger = logger.child({ update_id: ctx.update.update_id });
+      ctx.logger = logger.child({ update_id: updateId });
       ctx.language = languageOf(ctx, intake);
       await next();
+    } catch (error) {
+      if (!isStorageError(error)) {
+        await withBusyRetry(() => inbox.markHandled(updateId));
+        throw error;
+      }
+      unsaved = true;
+    }
+    if (!unsaved) {
+      try {
+        await withBusyRetry(() => inbox.markHandled(updateId));
+      } catch (error) {
+        if (!isStorageError(error)) throw error;
+        unsaved = true;
+      }
+    }
+    if (unsaved) {
+      logger.error({ update_id: updateId }, 'could not write to the database (disk full or failing): the update stays in the inbox and will be handled again');
+      deps.onUnsaved?.(updateId);
+    } else toldUnsaved.delete(updateId);
+  });
+  // A flood from one chat may slow only that chat. Its updates wait their turn (sequentialize) in the runner's
+  // slots, which all chats share; a handler that waited for Telegram's pace for that chat (one message a second)
+  // would keep them waiting until the slots ran out and every chat stalled (560 stickers: 60 s). So while a chat
+  // has more than CHAT_BACKLOG_LIMIT updates in the bot, calls its handlers make to that chat are skipped and the
+  // backlog drains at database speed. What the chat sent is stored all the same; answers owed go through the outbox.
+  // One account spread over many chats (groups) is bounded the same way: while a sender has more than the limit
+  // in the bot, its handlers' calls to any chat are skipped. Staff chats are exempt: their members are trusted,
+  // and a busy staff group must get every command answered.
+  const chatBacklog = new Map<number, number>();
+  const senderBacklog = new Map<number, number>();
+  const enter = (counts: Map<number, number>, key: number) => counts.set(key, (counts.get(key) ?? 0) + 1);
+  const leave = (counts: Map<number, number>, key: number) => {
+    const left = (counts.get(key) ?? 1) - 1;
+    if (left > 0) counts.set(key, left);
+    else counts.delete(key);
+  };
+  const over = (counts: Map<number, number>, key: number | undefined) => key !== undefined && (counts.get(key) ?? 0) > CHAT_BACKLOG_LIMIT;
+  bot.use(async (ctx, next) => {
+    const chatId = ctx.chat?.id;
+    if (typeof chatId !== 'number' || deps.isTrustedChat?.(chatId)) return next();
+    const senderId = typeof ctx.from?.id === 'number' ? ctx.from.id : undefined;
+    enter(chatBacklog, chatId);
+    if (senderId !== undefined) enter(senderBacklog, senderId);
+    ctx.api.config.use((prev, method, payload, signal) => {
+      const target = payload && 'chat_id' in payload ? Number(payload.chat_id) : undefined;
+      if (target !== undefined && ((target === chatId && over(chatBacklog, chatId)) || over(senderBacklog, senderId))) throw new FloodSkipped(method);
+      return prev(method, payload, signal);
+    });
+    try {
+      await next();
     } finally {
-      await withBusyRetry(() => inbox.markHandled(ctx.update.update_id));
+      leave(chatBacklog, chatId);
+      if (senderId !== undefined) leave(senderBacklog, senderId);
     }
   });
   if (deps.sequentialize) bot.use(deps.sequentialize);
@@ -98,6 +168,20 @@ export function createBot(token: string, deps: BotDeps, options: BotOptions = {}
   bot.errorBoundary(async (error) => {
     const ctx = error.ctx;
     const cause = error.error;
+    if (cause instanceof FloodSkipped) {
+      ctx.logger.info({ method: cause.method, chatId: ctx.chat?.id }, 'flood: a reply to a flooding chat was skipped');
+      return;
+    }
+    if (isStorageError(cause)) {
+      // Not "saved": the report is not registered yet. The update itself is in the inbox and is handled again
+      // once the disk takes writes, so asking them to send it again would only make a duplicate.
+      // Told once, not at every later try.
+      if (ctx.chat?.type === 'private' && ctx.message && !toldUnsaved.has(ctx.update.update_id)) {
+        toldUnsaved.add(ctx.update.update_id);
+        await ctx.reply(deps.tr.t(ctx.language ?? 'zh', 'error.not_saved')).catch((replyError: unknown) => ctx.logger.warn({ err: replyError }, 'could not tell the resident'));
+      }
+      throw cause;
+    }
     if (cause instanceof GrammyError) ctx.logger.error({ err: cause, method: cause.method }, 'Telegram refused a request');
     else if (cause instanceof HttpError) ctx.logger.error({ err: cause }, 'could not reach Telegram');
     else ctx.logger.error({ err: cause }, 'error while handling an update');

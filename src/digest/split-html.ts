@@ -59,16 +59,22 @@ export function splitHtml(html: string, limit = TELEGRAM_TEXT_LIMIT): string[] {
   let open: OpenTag[] = [];
 
   const render = (body: string[], start: readonly OpenTag[], end: readonly OpenTag[]) => opening(start) + body.join('\n') + closing(end);
-  const fits = (body: string[], start: readonly OpenTag[], end: readonly OpenTag[]) => visibleLength(render(body, start, end)) <= limit;
+  // Tags are invisible and never span lines, so a part's length is its lines' lengths plus the line breaks:
+  // kept as a running sum, or a long text would be re-measured once per line (quadratic).
+  const widths = new Map<string, number>();
+  const width = (line: string) => widths.get(line) ?? widths.set(line, visibleLength(line)).get(line)!;
+  const measure = (body: string[]) => body.reduce((n, line) => n + width(line), Math.max(0, body.length - 1));
+  let partWidth = 0;
   const flush = () => {
     if (part.length > 0) parts.push(render(part, partStart, open));
     part = [];
+    partWidth = 0;
     partStart = open;
   };
   const add = (line: string) => {
     const after = openAfter(open, line);
-    if (part.length > 0 && !fits([...part, line], partStart, after)) flush();
-    if (part.length === 0 && !fits([line], partStart, after)) {
+    if (part.length > 0 && partWidth + 1 + width(line) > limit) flush();
+    if (part.length === 0 && width(line) > limit) {
       for (const piece of cutLine(line, limit - visibleLength(opening(partStart)))) {
         part = [piece];
         open = openAfter(open, piece);
@@ -76,6 +82,7 @@ export function splitHtml(html: string, limit = TELEGRAM_TEXT_LIMIT): string[] {
       }
       return;
     }
+    partWidth += (part.length > 0 ? 1 : 0) + width(line);
     part.push(line);
     open = after;
   };
@@ -83,16 +90,19 @@ export function splitHtml(html: string, limit = TELEGRAM_TEXT_LIMIT): string[] {
   for (const section of sections) {
     let after = open;
     for (const line of section) after = openAfter(after, line);
-    const joined = part.length > 0 ? [...part, '', ...section] : section;
-    if (fits(joined, partStart, after)) {
-      part = joined;
+    const sectionWidth = measure(section);
+    const joinedWidth = part.length > 0 ? partWidth + 2 + sectionWidth : sectionWidth;
+    if (joinedWidth <= limit) {
+      part = part.length > 0 ? [...part, '', ...section] : [...section];
+      partWidth = joinedWidth;
       open = after;
       continue;
     }
     // A section that fits a message of its own starts one; a longer one fills messages line by line.
     if (part.length > 0) flush();
-    if (fits(section, partStart, after)) {
+    if (sectionWidth <= limit) {
       part = [...section];
+      partWidth = sectionWidth;
       open = after;
     } else {
       for (const line of section) add(line);
@@ -107,8 +117,15 @@ function cutLine(line: string, limit: number): string[] {
   const pieces: string[] = [];
   let piece = '';
   let visible = 0;
+  // Sticky patterns read at position i: slicing the rest of the line at every character would be quadratic.
+  const tag = /<[^>]*>/y;
+  const entity = /&(lt|gt|amp|quot);/y;
+  const at = (pattern: RegExp, i: number) => {
+    pattern.lastIndex = i;
+    return pattern.exec(line)?.[0];
+  };
   for (let i = 0; i < line.length; ) {
-    const token = /^<[^>]*>/.exec(line.slice(i))?.[0] ?? /^&(lt|gt|amp|quot);/.exec(line.slice(i))?.[0] ?? String.fromCodePoint(line.codePointAt(i)!);
+    const token = at(tag, i) ?? at(entity, i) ?? String.fromCodePoint(line.codePointAt(i)!);
     const width = token.startsWith('<') ? 0 : token.startsWith('&') ? 1 : token.length;
     if (visible + width > limit && piece !== '') {
       pieces.push(piece);

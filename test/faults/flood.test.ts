@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from '../support/bot-process.ts';
 import type { StandinRequest } from '../support/openai-standin.ts';
-import { ackLedger, alive, createFaultWorld, outcome, sleep, zhResident, type FaultWorld } from './support/fault-world.ts';
+import { ackLedger, alive, createFaultWorld, outcome, sleep, ticketsIn, zhResident, type FaultWorld } from './support/fault-world.ts';
 
 /**
  * Flood: one resident sends 50 messages in 10 seconds. The bot asks them politely to slow down, still
@@ -87,4 +87,73 @@ describe('flood', () => {
     expect(fromFlood.length, 'LLM calls of every kind caused by one resident’s flood').toBeLessThanOrEqual(BUDGET);
     expect(alive(bot)).toBe(true);
   }, 120_000);
+
+  it('600 updates of every kind from one chat slow only that chat: another resident is answered within 3 s', async () => {
+    const { telegram } = world;
+    const flooder = 60_000;
+    const bystander = 60_001;
+    const bot = await world.start({ llm: false });
+
+    // A keyboard to press: the flooder asks for /lang and then presses its buttons (and forged ones) over and over.
+    telegram.sendUserMessage({ from: zhResident(flooder), text: '/lang' });
+    const prompt = await telegram.waitFor((m) => m.chat_id === flooder && !!m.reply_markup, 10_000, { includeExisting: true });
+    const texts: number[] = [];
+    let voices = 0;
+    const startedAt = Date.now();
+    for (let i = 0; i < 600; i++) {
+      const from = zhResident(flooder);
+      switch (i % 6) {
+        case 0:
+        case 1:
+          telegram.sendUserMessage({ from, sticker: { emoji: '😀' } });
+          break;
+        case 2:
+          telegram.sendUserMessage({ from, text: i % 12 === 2 ? '/help' : '/nonsense' });
+          break;
+        case 3:
+          telegram.pressButton({ chatId: flooder, messageId: prompt.message_id, data: i % 12 === 3 ? 'lang:zh' : 'forged', from, force: true });
+          break;
+        case 4:
+          if (texts.length > 0) telegram.editUserMessage(flooder, texts[texts.length - 1]!, `改过的第${i}条`);
+          else telegram.sendUserMessage({ from, location: { latitude: 31.2, longitude: 121.5 } });
+          break;
+        default:
+          if (i % 30 === 5) texts.push(telegram.sendUserMessage({ from, text: `第一中学操场的灯坏了，第${i}次说了` }).message.message_id);
+          else {
+            // A voice note is a report too (issue 16).
+            telegram.sendUserMessage({ from, voice: { duration: 1 } });
+            voices++;
+          }
+      }
+    }
+    await sleep(300);
+    // Another resident writes while the flood is being handled: a command answered directly, and a report.
+    const helpAt = Date.now();
+    telegram.sendUserMessage({ from: zhResident(bystander), text: '/help' });
+    const help = await telegram.waitFor((m) => m.chat_id === bystander, 90_000, { includeExisting: true });
+    const reportAt = Date.now();
+    telegram.sendUserMessage({ from: zhResident(bystander), text: '实验小学门口的路灯坏了好几天了' });
+    const ack = await telegram.waitFor((m) => m.chat_id === bystander && ticketsIn(m).length > 0, 90_000, { includeExisting: true });
+    const helpWait = (help.at - helpAt) / 1000;
+    const ackWait = (ack.at - reportAt) / 1000;
+
+    // Every update is stored; every report from the flood is stored and acknowledged exactly once.
+    const reports = () => world.query<{ id: number; chat_id: number }>('SELECT id, chat_id FROM reports WHERE chat_id = ? ORDER BY id', flooder);
+    await eventually(() => reports().length === texts.length + voices && ackLedger(telegram, reports()).missing.length === 0, 60_000, () => `${reports().length} stored`);
+    const ledger = ackLedger(telegram, reports());
+    const flooderMessages = telegram.sentMessages(flooder).length;
+    const stored = world.count('SELECT COUNT(*) FROM inbox WHERE chat_id = ?', flooder);
+    const drained = world.count('SELECT MAX(handled_at) - MIN(received_at) FROM inbox WHERE chat_id = ?', flooder) / 1000;
+    outcome(
+      `600 updates of every kind from one chat in ${((helpAt - startedAt) / 1000).toFixed(1)} s: another resident's /help answered in ${helpWait.toFixed(2)} s, ` +
+        `their report acknowledged in ${ackWait.toFixed(2)} s; the bot had handled the flood ${drained.toFixed(1)} s after it began; the flooder got ${flooderMessages} messages; ${stored} of their updates in the inbox; ` +
+        `${texts.length + voices} reports (${voices} voice notes), ${ledger.missing.length} unacknowledged, ${ledger.duplicated.length} acknowledged twice`,
+    );
+    expect(helpWait, 'seconds another resident waits for a direct reply during a flood').toBeLessThan(3);
+    expect(ackWait, 'seconds another resident waits for an acknowledgement during a flood').toBeLessThan(3);
+    expect(stored).toBeGreaterThanOrEqual(601);
+    expect(ledger.missing).toEqual([]);
+    expect(ledger.duplicated).toEqual([]);
+    expect(alive(bot)).toBe(true);
+  }, 240_000);
 });

@@ -5,6 +5,7 @@ import { escapeHtml } from '../../i18n/html.ts';
 import type { Translator } from '../../i18n/i18n.ts';
 import type { StaffQuestions } from '../../questions/staff-questions.ts';
 import type { BotContext } from '../context.ts';
+import { replyFitted } from '../reply-fitted.ts';
 
 export interface StaffQuestionsFeatureDeps {
   questions: StaffQuestions;
@@ -45,12 +46,14 @@ export function createStaffQuestionsFeature(deps: StaffQuestionsFeatureDeps): Co
     await ctx.replyWithChatAction('typing').catch(() => undefined);
     const answer = await questions.answer(question, detectLanguage(question));
     if (!answer.success) {
-      ctx.logger.warn({ reason: answer.message }, 'could not answer a staff question');
+      // The reason's first words only: a refusal or a provider's error message can quote the question.
+      ctx.logger.warn({ reason: answer.message.split(':')[0]!.slice(0, 60) }, 'could not answer a staff question');
       await ctx.reply(`${tr.t(lang, 'questions.failed')}\n\n${commands}`, { parse_mode: 'HTML', ...replyTo });
       return;
     }
     ctx.logger.info({ tools: answer.data.tools }, 'answered a staff question');
-    await ctx.reply(escapeHtml(answer.data.text), { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...replyTo });
+    // An LLM answer has no length of its own: it is fitted like everything else the bot sends.
+    await replyFitted(ctx, escapeHtml(answer.data.text), { link_preview_options: { is_disabled: true }, ...replyTo });
   });
 
   return composer;
