@@ -40,16 +40,30 @@ export function migrate(db: Db): void {
     const version = Number.parseInt(file, 10);
     if (version <= current) continue;
     const sql = readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8');
-    db.transaction(() => {
-      db.exec(sql);
-      db.pragma(`user_version = ${version}`);
-    })();
+    // SQLite's documented way to loosen a CHECK constraint edits sqlite_schema (PRAGMA writable_schema), which
+    // better-sqlite3's defensive mode forbids; only our own migration files may do it, only while they run.
+    const editsSchema = /PRAGMA\s+writable_schema/i.test(sql);
+    if (editsSchema) db.unsafeMode(true);
+    try {
+      db.transaction(() => {
+        db.exec(sql);
+        db.pragma(`user_version = ${version}`);
+      })();
+    } finally {
+      if (editsSchema) db.unsafeMode(false);
+    }
   }
 }
 
 export function isBusyError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT';
+}
+
+/** The disk is full or failing: nothing was written, and waiting a moment will not help (unlike a busy lock). */
+export function isStorageError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR'));
 }
 
 /**

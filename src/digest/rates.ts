@@ -40,6 +40,8 @@ export interface UnitRates {
   satisfaction: Rate & { mean: number | null };
   /** 0–100, or null when the unit has no data for any rate. */
   composite: number | null;
+  /** Commendations (表扬) residents sent about the unit in the period: shown beside the rates, never part of one. */
+  praise: number;
 }
 
 export interface RankedUnit extends UnitRates {
@@ -67,9 +69,11 @@ export function compositeScore(rates: { response: number | null; resolution: num
   let weight = 0;
   for (const key of ['response', 'resolution', 'satisfaction'] as const) {
     const value = rates[key];
-    if (value === null) continue;
-    sum += weights[key] * value;
-    weight += weights[key];
+    // A weight that is not a positive number (settings not checked by config.ts) counts as leaving the rate out.
+    const share = weights[key];
+    if (value === null || !(share > 0) || !Number.isFinite(share)) continue;
+    sum += share * value;
+    weight += share;
   }
   return weight > 0 ? (100 * sum) / weight : null;
 }
@@ -133,6 +137,11 @@ export function createRatesQuery(db: Db): RatesQuery {
     'f.unit_id',
     'f.fixed_at >= @from AND f.fixed_at < @to AND f.fixed IS NOT NULL',
   );
+  // Praise is a report with no problem (issue 18): counted from its own partial index, never in a rate.
+  const praises = db.prepare(
+    `SELECT unit_id AS unit, COUNT(*) AS praise FROM reports INDEXED BY reports_praise_unit
+     WHERE kind = 'praise' AND unit_id IS NOT NULL AND received_at >= @from AND received_at < @to GROUP BY unit_id`,
+  );
   const satisfactions = byUnit(
     'COUNT(*) AS ratings, TOTAL(f.rating >= 4) AS satisfied, TOTAL(f.rating) AS total',
     'feedback f INDEXED BY feedback_unit_rated',
@@ -143,11 +152,11 @@ export function createRatesQuery(db: Db): RatesQuery {
   return {
     ranking(from, to, asOf, settings, unitName) {
       const params = { from, to, asOf, window: settings.responseWindowMs };
-      const tallies = new Map<string | null, { problems: number; responded: number; decided: number; answers: number; halves: number; ratings: number; satisfied: number; total: number }>();
+      const tallies = new Map<string | null, { problems: number; responded: number; decided: number; answers: number; halves: number; ratings: number; satisfied: number; total: number; praise: number }>();
       const tally = (unit: string | null) => {
         let t = tallies.get(unit);
         if (!t) {
-          t = { problems: 0, responded: 0, decided: 0, answers: 0, halves: 0, ratings: 0, satisfied: 0, total: 0 };
+          t = { problems: 0, responded: 0, decided: 0, answers: 0, halves: 0, ratings: 0, satisfied: 0, total: 0, praise: 0 };
           tallies.set(unit, t);
         }
         return t;
@@ -155,6 +164,7 @@ export function createRatesQuery(db: Db): RatesQuery {
       for (const row of responses.all(params) as ResponseRow[]) Object.assign(tally(row.unit), { problems: row.problems, responded: row.responded, decided: row.decided });
       for (const row of resolutions.all({ from, to }) as ResolutionRow[]) Object.assign(tally(row.unit), { answers: row.answers, halves: row.halves });
       for (const row of satisfactions.all({ from, to }) as SatisfactionRow[]) Object.assign(tally(row.unit), { ratings: row.ratings, satisfied: row.satisfied, total: row.total });
+      for (const row of praises.all({ from, to }) as Array<{ unit: string; praise: number }>) tally(row.unit).praise = row.praise;
 
       const toRates = (t: ReturnType<typeof tally>): UnitRates => {
         const response = rate(t.responded, t.decided);
@@ -166,10 +176,11 @@ export function createRatesQuery(db: Db): RatesQuery {
           resolution,
           satisfaction: { ...satisfaction, mean: t.ratings > 0 ? t.total / t.ratings : null },
           composite: compositeScore({ response: response.value, resolution: resolution.value, satisfaction: satisfaction.value }, settings.weights),
+          praise: t.praise,
         };
       };
 
-      const all = { problems: 0, responded: 0, decided: 0, answers: 0, halves: 0, ratings: 0, satisfied: 0, total: 0 };
+      const all = { problems: 0, responded: 0, decided: 0, answers: 0, halves: 0, ratings: 0, satisfied: 0, total: 0, praise: 0 };
       for (const t of tallies.values()) for (const key of Object.keys(all) as Array<keyof typeof all>) all[key] += t[key];
 
       const units = [...tallies.entries()]
