@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createBotApiEmulator, type BotApiEmulator, type BotMessageRecord } from '../src/emulator/bot-api-emulator.ts';
 import { createOpenAiStandin, type OpenAiStandin } from '../test/support/openai-standin.ts';
-import { cpuMsOf, memoryOf } from './lib/proc.ts';
+import { cpuMsOf, memoryOf, spawnGroup, stopGroup } from './lib/proc.ts';
 import type { ResultSet } from './lib/results.ts';
 import { intakeStream, labelResponder } from './lib/stream.ts';
 import { sleep, summarize } from './lib/stats.ts';
@@ -61,9 +61,9 @@ export interface IntakeRun {
   failedCalls: number;
 }
 
-function startBot(env: Record<string, string>, profileDir?: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function startBot(env: Record<string, string>, profileDir?: string): { child: ChildProcess; output: () => string } {
   const args = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), '--import', 'tsx', join(ROOT, 'src', 'main.ts')];
-  const child = spawn(process.execPath, args, {
+  const child = spawnGroup(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -76,8 +76,7 @@ function startBot(env: Record<string, string>, profileDir?: string): { child: Ch
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  return { child, output: () => output };
 }
 
 async function until(check: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
@@ -223,9 +222,7 @@ export async function runIntake(scenario: IntakeScenario, log: (line: string) =>
     };
     return run;
   } finally {
-    bot.child.kill('SIGTERM');
-    await Promise.race([bot.exited, sleep(10_000)]);
-    if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
+    await stopGroup(bot.child);
     await telegram.stop();
     await llm.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -111,7 +111,7 @@ export function renderMarkdown(results: Results): string {
   lines.push('');
   lines.push('```sh');
   lines.push('npm run bench                  # everything, < 15 min (the first run also builds the 1M-report database, cached in bench/out/)');
-  lines.push('npm run bench -- --quick       # the same code paths at small sizes, < 2 min');
+  lines.push('npm run bench -- --quick       # the same code paths at small sizes, a few minutes; prints, writes only bench/out/results-quick.json');
   lines.push('npm run bench -- --only=storage,classifier   # sections: baseline, startup, intake, classifier, storage');
   lines.push('npm run bench -- --profile     # also write a CPU profile of the bot during the intake run (bench/out/profiles/)');
   lines.push('npm run bench -- --model=gpt-4o-mini --price-input=0.15 --price-cached-input=0.075 --price-output=0.60');

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
+import { dirname } from 'node:path';
 import { parseConfig } from '../src/config.ts';
 import { measureBaselines } from './baseline.ts';
 import { benchClassifier } from './classifier.ts';
@@ -13,7 +14,8 @@ import { benchStorage } from './storage/queries.ts';
 
 /**
  * `npm run bench [-- --quick] [--only=…]`: measures the real bot end to end and writes bench/results.json
- * and docs/BENCHMARKS.md. Not part of `npm test`. See docs/BENCHMARKS.md for the options.
+ * and docs/BENCHMARKS.md. `--quick` is a smoke run: its small-size numbers go to bench/out/ (ignored by
+ * git) and never over the published ones. Not part of `npm test`. See docs/BENCHMARKS.md for the options.
  */
 
 const SECTIONS = ['baseline', 'startup', 'intake', 'classifier', 'storage'] as const;
@@ -32,17 +34,22 @@ const { values } = parseArgs({
     'price-output': { type: 'string', default: process.env.BENCH_PRICE_OUTPUT ?? '0.60' },
     'no-doc': { type: 'boolean', default: false },
     'render-only': { type: 'boolean', default: false },
-    out: { type: 'string', default: new URL('./results.json', import.meta.url).pathname },
+    out: { type: 'string' },
   },
   strict: true,
 });
 
+const PUBLISHED_RESULTS = new URL('./results.json', import.meta.url).pathname;
+const QUICK_RESULTS = new URL('./out/results-quick.json', import.meta.url).pathname;
+const out = values.out ?? (values.quick ? QUICK_RESULTS : PUBLISHED_RESULTS);
+
 // Write docs/BENCHMARKS.md again from an existing results.json (after editing bench/analysis.md).
 if (values['render-only']) {
-  const results = JSON.parse(readFileSync(values.out!, 'utf8')) as Results;
+  const results = JSON.parse(readFileSync(out, 'utf8')) as Results;
+  if (results.mode === 'quick') throw new Error(`--render-only: ${out} holds quick-mode numbers, which are never published`);
   const doc = new URL('../docs/BENCHMARKS.md', import.meta.url).pathname;
   writeFileSync(doc, `${renderMarkdown(results)}\n`);
-  process.stdout.write(`wrote ${doc} from ${values.out}\n`);
+  process.stdout.write(`wrote ${doc} from ${out}\n`);
   process.exit(0);
 }
 
@@ -123,9 +130,11 @@ const output: Results = {
   metrics: recomputed.metrics,
   facts: results.facts,
 };
-writeFileSync(values.out!, `${JSON.stringify(output, null, 2)}\n`);
-log(`wrote ${values.out}`);
-if (!values['no-doc']) {
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, `${JSON.stringify(output, null, 2)}\n`);
+log(`wrote ${out}`);
+if (quick) log('quick mode: docs/BENCHMARKS.md left as it is (run without --quick to publish numbers)');
+else if (!values['no-doc']) {
   const doc = new URL('../docs/BENCHMARKS.md', import.meta.url).pathname;
   writeFileSync(doc, `${renderMarkdown(output)}\n`);
   log(`wrote ${doc}`);

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBotApiEmulator } from '../src/emulator/bot-api-emulator.ts';
-import { botProcessIn, memoryOf } from './lib/proc.ts';
+import { botProcessIn, memoryOf, spawnGroup, stopGroup } from './lib/proc.ts';
 import type { ResultSet } from './lib/results.ts';
 import { sleep } from './lib/stats.ts';
 
@@ -43,9 +42,8 @@ async function once(command: 'npm' | 'node'): Promise<StartupRun> {
   const started = Date.now();
   const child =
     command === 'npm'
-      ? spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: 'ignore' })
-      : spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main.ts')], { cwd: ROOT, env, stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      ? spawnGroup('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: 'ignore' })
+      : spawnGroup(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main.ts')], { cwd: ROOT, env, stdio: 'ignore' });
   try {
     const deadline = started + 60_000;
     while (!telegram.requestLog.some((r) => r.method === 'getUpdates')) {
@@ -59,10 +57,8 @@ async function once(command: 'npm' | 'node'): Promise<StartupRun> {
     const idle = memoryOf(bot);
     return { firstGetUpdatesMs, firstReplyMs: reply.at - started, idleRssMiB: idle?.rssMiB ?? Number.NaN };
   } finally {
-    // npm and tsx pass SIGTERM on to the bot; it shuts down once.
-    child.kill('SIGTERM');
-    await Promise.race([exited, sleep(10_000)]);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    // The whole group, while the emulator still answers: npm's sh does not pass SIGTERM on to tsx and the bot.
+    await stopGroup(child);
     await telegram.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,13 +1,20 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
 import type { Logger } from 'pino';
 
 /**
  * The digest's chart: reports by category, this week against last week, as a PNG drawn in-process
- * (chart.js on @napi-rs/canvas). Chinese labels need a CJK font; the canvas has none of its own, so one
- * installed on the system is registered by path (Debian's fonts-wqy-microhei, installed by CI).
+ * (chart.js on @napi-rs/canvas). Chinese labels need a CJK font and the canvas has none of its own, so
+ * the chart uses Noto Sans SC from the `noto-sans-sc` npm package: it works without any system font
+ * (`npm ci` is all an operator needs). A system CJK font is the fallback if the package is missing.
  */
+
+// Google Fonts' slices of Noto Sans SC Regular, ~100 woff2 files by unicode range (2.4 MB together).
+// Registered under one family, the canvas takes each character from the slice that has it.
+const BUNDLED_FONT_DIR = 'noto_sans_sc_regular';
 
 export const CJK_FONT_PATHS = [
   '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc',
@@ -16,21 +23,41 @@ export const CJK_FONT_PATHS = [
   '/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc',
   '/System/Library/Fonts/PingFang.ttc',
 ];
-const FAMILY = 'Minyi CJK';
+/** The family every label of the chart is drawn in. */
+export const CHART_FONT_FAMILY = 'Minyi CJK';
 
-let fontState: 'unknown' | 'registered' | 'missing' = 'unknown';
+export type CjkFontSource = 'bundled' | 'system' | 'missing';
+let fontSource: CjkFontSource | undefined;
 let chartRegistered = false;
 
-/** Register the first CJK font found, once per process; warn (once) when there is none. */
-export function ensureCjkFont(logger?: Logger, paths: readonly string[] = CJK_FONT_PATHS): boolean {
-  if (fontState === 'unknown') {
-    const path = paths.find((p) => existsSync(p));
-    fontState = path && GlobalFonts.registerFromPath(path, FAMILY) ? 'registered' : 'missing';
-    if (fontState === 'missing') {
-      logger?.warn({ tried: paths }, 'no CJK font found: Chinese labels in the digest chart will not render (apt-get install fonts-wqy-microhei)');
+/** Register the CJK font once per process: the bundled one, else the first system font found; warn (once) when there is none. */
+export function ensureCjkFont(logger?: Logger, paths: readonly string[] = CJK_FONT_PATHS): CjkFontSource {
+  if (fontSource === undefined) {
+    if (registerBundledFont() > 0) fontSource = 'bundled';
+    else {
+      const path = paths.find((p) => existsSync(p));
+      fontSource = path && GlobalFonts.registerFromPath(path, CHART_FONT_FAMILY) ? 'system' : 'missing';
+    }
+    if (fontSource === 'missing') {
+      logger?.warn({ tried: ['noto-sans-sc', ...paths] }, 'no CJK font found: Chinese labels in the digest chart will not render (run npm ci)');
     }
   }
-  return fontState === 'registered';
+  return fontSource;
+}
+
+function registerBundledFont(): number {
+  let dir: string;
+  try {
+    dir = join(dirname(createRequire(import.meta.url).resolve('noto-sans-sc/package.json')), BUNDLED_FONT_DIR);
+  } catch {
+    return 0;
+  }
+  if (!existsSync(dir)) return 0;
+  let registered = 0;
+  for (const file of readdirSync(dir).sort()) {
+    if (file.endsWith('.woff2') && GlobalFonts.registerFromPath(join(dir, file), CHART_FONT_FAMILY)) registered++;
+  }
+  return registered;
 }
 
 export interface CategoryChartInput {
@@ -63,7 +90,7 @@ const valueLabels: Plugin<'bar'> = {
   afterDatasetsDraw(chart) {
     const { ctx } = chart;
     ctx.save();
-    ctx.font = `22px "${FAMILY}", sans-serif`;
+    ctx.font = `22px "${CHART_FONT_FAMILY}", sans-serif`;
     ctx.textBaseline = 'middle';
     chart.data.datasets.forEach((dataset, i) => {
       const meta = chart.getDatasetMeta(i);
@@ -87,7 +114,7 @@ export function renderCategoryChart(input: CategoryChartInput, logger?: Logger):
   ensureCjkFont(logger);
   const height = BASE_HEIGHT + ROW_HEIGHT * Math.max(1, input.labels.length);
   const canvas = createCanvas(WIDTH, height);
-  const font = (size: number, weight: 'normal' | 'bold' = 'normal') => ({ family: `"${FAMILY}", sans-serif`, size, weight });
+  const font = (size: number, weight: 'normal' | 'bold' = 'normal') => ({ family: `"${CHART_FONT_FAMILY}", sans-serif`, size, weight });
   const max = Math.max(1, ...input.current.values, ...input.previous.values);
 
   const config: ChartConfiguration<'bar'> = {

@@ -5,6 +5,7 @@ import { ApiError } from './api-error.ts';
 import { createBotMethods, type MethodHandler } from './bot-methods.ts';
 import { createControlApi } from './control-api.ts';
 import { FaultRegistry } from './faults.ts';
+import { foreignPageRefusal } from './same-origin.ts';
 import { BodyError, parseBotApiRequest, type UploadedFile } from './http-body.ts';
 import { UpdateQueue, type WebhookDelivery } from './update-queue.ts';
 import { World } from './world.ts';
@@ -312,6 +313,12 @@ export function createBotApiEmulator(options: BotApiEmulatorOptions = {}): BotAp
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
     const path = url.pathname;
+    // Loopback is not enough: any web page the operator opens can send requests to 127.0.0.1.
+    const foreign = foreignPageRefusal(req.headers, port);
+    if (foreign) {
+      writeJson(res, 403, { ok: false, error_code: 403, description: `Forbidden: ${foreign}` });
+      return;
+    }
     if (path === '/_emulator' || path.startsWith('/_emulator/')) return controlApi.handle(req, res, url);
 
     const api = /^\/bot([^/]*)\/([^/]*)\/?$/.exec(path);
@@ -449,7 +456,7 @@ export function createBotApiEmulator(options: BotApiEmulatorOptions = {}): BotAp
       return () => void world.events.off(event, listener as (...args: unknown[]) => void);
     },
   };
-  const controlApi = createControlApi(emulator);
+  const controlApi = createControlApi(emulator, { ...(options.controlToken !== undefined && { token: options.controlToken }) });
   return emulator;
 }
 

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyError, readBody } from './http-body.ts';
 import type { BotApiEmulator } from './bot-api-emulator.ts';
@@ -20,6 +21,9 @@ import type {
 
 const SSE_HEARTBEAT_MS = 15_000;
 
+/** The header that carries the control token (see ControlApiOptions). */
+export const CONTROL_TOKEN_HEADER = 'x-control-token';
+
 class ControlError extends Error {
   constructor(
     readonly status: number,
@@ -34,7 +38,36 @@ export interface ControlApi {
   stop(): void;
 }
 
-export function createControlApi(emulator: BotApiEmulator): ControlApi {
+export interface ControlApiOptions {
+  /**
+   * When set (the sandbox), every control request must carry it: in the x-control-token header, or as
+   * `?token=` on the GETs a page cannot add headers to (its EventSource, <img> and download links). A
+   * state-changing request must also be `application/json`, which no other site's form or no-cors
+   * fetch can send. Without it (tests), any program on this computer may drive the emulator.
+   */
+  token?: string;
+}
+
+/** Whether a request carries the control token, where the rule above allows it. */
+export function carriesControlToken(req: IncomingMessage, url: URL, token: string): boolean {
+  const header = req.headers[CONTROL_TOKEN_HEADER];
+  const inQuery = req.method === 'GET' || req.method === 'HEAD' ? url.searchParams.get('token') : null;
+  const given = typeof header === 'string' ? header : inQuery;
+  if (given === null || given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function checkAccess(req: IncomingMessage, url: URL, token: string | undefined): void {
+  if (token === undefined) return;
+  if (!carriesControlToken(req, url, token)) throw new ControlError(403, 'the control token is missing or wrong');
+  if (req.method === 'GET' || req.method === 'HEAD') return;
+  const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (mediaType !== 'application/json') throw new ControlError(415, 'control requests that change something must be application/json');
+}
+
+export function createControlApi(emulator: BotApiEmulator, options: ControlApiOptions = {}): ControlApi {
   const streams = new Set<ServerResponse>();
   let heartbeat: NodeJS.Timeout | undefined;
 
@@ -141,6 +174,7 @@ export function createControlApi(emulator: BotApiEmulator): ControlApi {
   return {
     async handle(req, res, url) {
       try {
+        checkAccess(req, url, options.token);
         const result = await route(req, res, url);
         if (result !== STREAMING) sendJson(res, 200, { ok: true, result });
       } catch (error) {

@@ -28,6 +28,11 @@ export interface BotApiEmulatorOptions {
    * same origin. Return true when the request was answered.
    */
   fallback?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+  /**
+   * When set, every request to the control API (/_emulator/…) must carry this token, and those that
+   * change something must be JSON (the sandbox: keeps other web pages from driving it). See control-api.ts.
+   */
+  controlToken?: string;
 }
 
 export type ChatType = 'private' | 'group' | 'supergroup';
@@ -121,6 +126,7 @@ export type BotMessageMethod =
   | 'sendMessage'
   | 'sendPhoto'
   | 'sendDocument'
+  | 'sendVoice'
   | 'editMessageText'
   | 'editMessageCaption'
   | 'editMessageReplyMarkup';

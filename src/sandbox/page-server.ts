@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ReplyMarkup } from '../emulator/bot-api-emulator.ts';
+import { carriesControlToken } from '../emulator/control-api.ts';
 import type { Persona } from './personas.ts';
 
 /**
@@ -20,6 +21,9 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
 };
 
+// In index.html: <meta name="sandbox-token" content="…">. A meta tag, since the page runs no inline script.
+const TOKEN_PLACEHOLDER = '{{SANDBOX_TOKEN}}';
+
 /** What the page needs to know about the simulated world; served as /sandbox.json. */
 export interface SandboxWorld {
   /** Changes with every start: a page that reconnects to a restarted sandbox reloads instead of showing stale chats. */
@@ -30,6 +34,11 @@ export interface SandboxWorld {
 }
 
 export interface PageServerDeps {
+  /**
+   * The control token of this start. It is written into the page, which only this origin can read
+   * (the emulator refuses other Hosts and Origins), and the page sends it with every control request.
+   */
+  token: string;
   world: () => SandboxWorld;
   /**
    * The reply_markup a bot message was sent with. Transcript entries carry only inline keyboards, as
@@ -49,6 +58,10 @@ export function createPageServer(deps: PageServerDeps): (req: IncomingMessage, r
       return true;
     }
     if (path === '/sandbox/reply-markup') {
+      if (!carriesControlToken(req, url, deps.token)) {
+        send(res, 403, 'application/json; charset=utf-8', Buffer.from(JSON.stringify({ ok: false, error: 'the control token is missing or wrong' })), req.method === 'HEAD');
+        return true;
+      }
       const chatId = Number(url.searchParams.get('chat_id'));
       const messageId = Number(url.searchParams.get('message_id'));
       sendJson(res, { reply_markup: deps.replyMarkup(chatId, messageId) ?? null }, req.method === 'HEAD');
@@ -57,7 +70,8 @@ export function createPageServer(deps: PageServerDeps): (req: IncomingMessage, r
     const entry = FILES[path];
     if (!entry) return false;
     // Read on every request: editing the page needs a browser reload, not a sandbox restart.
-    const body = await readFile(new URL(entry.file, PUBLIC_DIR));
+    let body = await readFile(new URL(entry.file, PUBLIC_DIR));
+    if (entry.file === 'index.html') body = Buffer.from(body.toString('utf8').replace(TOKEN_PLACEHOLDER, deps.token));
     send(res, 200, entry.type, body, req.method === 'HEAD');
     return true;
   };
@@ -73,8 +87,12 @@ function send(res: ServerResponse, status: number, type: string, body: Buffer, h
     'content-length': body.length,
     'cache-control': 'no-store',
     // The page loads nothing from anywhere else, and runs no inline script.
-    'content-security-policy': "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'",
+    // No other site may frame it either: its buttons act as a resident or as staff (clickjacking).
+    'content-security-policy':
+      "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+    'x-frame-options': 'DENY',
     'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
   });
   res.end(headOnly ? undefined : body);
 }

@@ -1,9 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createApp, type App } from '../app.ts';
 import type { Config } from '../config.ts';
+import { instanceLockHolder, type LockHolder } from '../db/instance-lock.ts';
 import { createBotApiEmulator, type BotApiEmulator } from '../emulator/bot-api-emulator.ts';
 import { createPageServer } from './page-server.ts';
 import { PERSONAS, SANDBOX_BOT, SANDBOX_STAFF_GROUP, SANDBOX_TOKEN } from './personas.ts';
@@ -42,16 +44,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   if (resolve(databasePath) === resolve(config.databasePath)) {
     throw new Error(`DATABASE_PATH is ${config.databasePath}, the sandbox's own database; point it elsewhere so the sandbox never mixes with real data`);
   }
-  // The emulator keeps chats in memory and numbers messages from 1 again on every start. A database
-  // that outlived it would take new messages for ones it already stored, so each run starts clean.
-  resetDatabase(databasePath);
-
   const instance = randomUUID();
+  // Fresh secrets on every start, so that no other web page can guess them. The page gets the control
+  // token inside its HTML; the bot token never leaves this process (with a fixed one, an <img> on any
+  // site could call the Bot API as the bot: post in the staff group, or set a webhook that starves it).
+  const controlToken = randomBytes(24).toString('base64url');
+  const botToken = `${SANDBOX_TOKEN.split(':')[0]}:sandbox-${randomBytes(24).toString('base64url')}`;
   const emulator = createBotApiEmulator({
     port: options.port ?? config.sandboxPort,
-    token: SANDBOX_TOKEN,
+    token: botToken,
     botInfo: SANDBOX_BOT,
+    controlToken,
     fallback: createPageServer({
+      token: controlToken,
       world: () => ({
         instance,
         bot: { id: emulator.botInfo.id, first_name: emulator.botInfo.first_name, username: emulator.botInfo.username },
@@ -70,6 +75,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
     throw error;
   }
+  // Only now, with the port ours and no sandbox running on the file, is the old database deleted: a
+  // second `npm start` must not pull the database out from under a running sandbox.
+  try {
+    refuseWhileRunning(databasePath);
+  } catch (error) {
+    await emulator.stop();
+    throw error;
+  }
+  // The emulator keeps chats in memory and numbers messages from 1 again on every start. A database
+  // that outlived it would take new messages for ones it already stored, so each run starts clean.
+  resetDatabase(databasePath);
 
   // STAFF_CHAT_IDS from the environment stay staff chats; they exist in the emulator so that what
   // the bot posts there is accepted, though the page shows only the sandbox's own group.
@@ -84,18 +100,20 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const sandboxConfig: Config = {
     ...config,
-    botToken: SANDBOX_TOKEN,
+    botToken,
     telegramApiRoot: emulator.apiRoot,
     databasePath,
     staffChatIds,
     // A WEBHOOK_URL in .env is for Telegram; the sandbox always polls its own emulator.
     delivery: { mode: 'polling' },
+    // BACKUP_DIR holds the real database's backups: sandbox copies there would rotate them away.
+    backup: { ...config.backup, dir: undefined },
   };
 
   let app: App | undefined;
   try {
     if (options.seed) await seedSandbox({ config: sandboxConfig, logger, ...(typeof options.seed === 'object' && { weeks: options.seed.weeks }) });
-    app = createApp({ config: sandboxConfig, token: SANDBOX_TOKEN, logger });
+    app = createApp({ config: sandboxConfig, token: botToken, logger });
     await app.start();
   } catch (error) {
     await app?.stop().catch(() => undefined);
@@ -120,6 +138,26 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       return stopping;
     },
   };
+}
+
+/** Throws naming the holder when a live sandbox (or bot) holds the lease of the database at `path`. */
+function refuseWhileRunning(path: string): void {
+  if (!existsSync(path)) return;
+  let holder: LockHolder | undefined;
+  let db: Database.Database | undefined;
+  try {
+    // Read-only, no migrations: only the lease is looked at.
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const hasLock = db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'instance_lock'`).get() !== undefined;
+    holder = hasLock ? instanceLockHolder(db) : undefined;
+  } catch {
+    // Unreadable or not a database: nothing can be running on it; it is replaced.
+  } finally {
+    db?.close();
+  }
+  if (holder) {
+    throw new Error(`a sandbox is already running on ${path} (pid ${holder.pid} on ${holder.host}); stop it first or open its page`);
+  }
 }
 
 function resetDatabase(path: string): void {

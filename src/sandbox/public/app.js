@@ -3,8 +3,9 @@
 // Everything goes through the emulator's control API on this origin: /sandbox.json says who is who,
 // POST /_emulator/messages and /_emulator/callback act as a person, and the event stream at
 // /_emulator/events brings every message, edit, deletion, "typing…" and button answer as it happens.
+// Every control request carries the token the sandbox wrote into this page, which no other site can read.
 
-import { h, previewOf, renderMessage } from './render.js';
+import { h, previewOf, renderMessage, sandboxToken } from './render.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -26,7 +27,7 @@ const state = {
 async function control(method, path, body) {
   const response = await fetch(`/_emulator${path}`, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: { 'x-control-token': sandboxToken, ...(method === 'GET' ? {} : { 'content-type': 'application/json' }) },
     body: body ? JSON.stringify(body) : undefined,
   });
   const answer = await response.json().catch(() => ({ ok: false, error: `HTTP ${response.status}` }));
@@ -77,16 +78,30 @@ function clearPending(chat, messageId, key) {
  * transcripts load are held back and applied after them, so nothing is lost or shown twice.
  */
 function connect() {
-  const events = new EventSource('/_emulator/events');
+  const events = new EventSource(`/_emulator/events?token=${encodeURIComponent(sandboxToken)}`);
   events.addEventListener('open', () => {
     // Hold events from the first moment: they must be applied after the transcripts, not before.
     state.syncing = true;
     void reconnected();
   });
-  events.addEventListener('error', () => setConnection('down', 'reconnecting…'));
+  events.addEventListener('error', () => {
+    setConnection('down', 'reconnecting…');
+    // A restarted sandbox refuses this page's old token, and a refused stream is not retried by the
+    // browser: look for the new sandbox, and reload into it.
+    if (events.readyState === EventSource.CLOSED) setTimeout(() => void findRestartedSandbox(), 1000);
+  });
   events.addEventListener('message', (event) => handleEvent('message', JSON.parse(event.data)));
   events.addEventListener('chat_action', (event) => handleEvent('chat_action', JSON.parse(event.data)));
   events.addEventListener('callback_answer', (event) => handleEvent('callback_answer', JSON.parse(event.data)));
+}
+
+async function findRestartedSandbox() {
+  const world = await fetch('/sandbox.json')
+    .then((response) => response.json())
+    .catch(() => undefined);
+  if (world && world.instance !== state.world.instance) location.reload();
+  else if (world) connect();
+  else setTimeout(() => void findRestartedSandbox(), 1000);
 }
 
 async function reconnected() {
@@ -163,7 +178,7 @@ function applyEntry(entry) {
 
 /** A bot message sent with force_reply opens a reply to it, as a Telegram client does. */
 async function honourForceReply(chat, message) {
-  const response = await fetch(`/sandbox/reply-markup?chat_id=${chat.persona.chatId}&message_id=${message.message_id}`);
+  const response = await fetch(`/sandbox/reply-markup?chat_id=${chat.persona.chatId}&message_id=${message.message_id}`, { headers: { 'x-control-token': sandboxToken } });
   const { reply_markup: markup } = await response.json();
   if (!markup?.force_reply) return;
   chat.forceReplyTo = message;

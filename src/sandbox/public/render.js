@@ -129,7 +129,13 @@ export function formatSize(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-export const fileUrl = (fileId) => `/_emulator/files/${encodeURIComponent(fileId)}`;
+/**
+ * This start's control token, which the sandbox wrote into the page. Every request to the emulator's
+ * control API carries it; links and images, which cannot send headers, carry it as ?token=.
+ */
+export const sandboxToken = document.querySelector('meta[name="sandbox-token"]')?.getAttribute('content') ?? '';
+
+export const fileUrl = (fileId) => `/_emulator/files/${encodeURIComponent(fileId)}?token=${encodeURIComponent(sandboxToken)}`;
 
 /** A one-line preview of a message, for the chat list and the reply quote. */
 export function previewOf(message) {
