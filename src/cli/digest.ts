@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
 import { createApp } from '../app.ts';
-import { ConfigError, parseConfig, type Config } from '../config.ts';
+import { createLogger, secretsOf } from '../logger.ts';
+import { parseConfig, type Config } from '../config.ts';
 import { openDatabase } from '../db/database.ts';
 import { loadCatalogue } from '../domain/categories.ts';
 import type { Language } from '../domain/classification.ts';
@@ -15,6 +16,7 @@ import { createOutbox } from '../outbox/outbox.ts';
 import { installOfflineTelegram, SAMPLE_BOT_INFO } from '../sample/offline-telegram.ts';
 import { createSimulationClock, simulateActivity } from '../sample/sample-activity.ts';
 import { createUnitRegistry } from '../units/unit-registry.ts';
+import { configFromEnv, fail } from './cli-config.ts';
 
 const USAGE = `usage: npm run digest -- [--week YYYY-Www] [--out FILE.html] [--chart FILE.png] [--lang zh|en] [--db FILE]
                          [--sample [--fresh] [--weeks N] [--seed N]]
@@ -71,15 +73,8 @@ async function main(): Promise<void> {
   }
   if (args.lang !== undefined && args.lang !== 'zh' && args.lang !== 'en') fail(`--lang: expected zh or en\n\n${USAGE}`);
 
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  let config: Config;
-  try {
-    config = parseConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) fail(`Configuration error: ${error.message}`);
-    throw error;
-  }
-  const logger = pino({ level: 'warn' }, pino.destination(2));
+  const config = configFromEnv();
+  const logger = createLogger('warn', { secrets: secretsOf(config), destination: pino.destination(2) });
 
   let dbPath = args.db ?? config.databasePath;
   let now = Date.now();
@@ -136,10 +131,6 @@ async function main(): Promise<void> {
   }
 }
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-}
 
 function positive(value: string, name: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) fail(`${name}: expected a whole number of at least 1`);
@@ -198,7 +189,7 @@ async function ensureSample(path: string, options: { weeks: number; seed: number
 function printMessages(rendered: RenderedDigest): void {
   const total = rendered.messages.length;
   rendered.messages.forEach((message, i) => {
-    const body = message.type === 'photo' ? `[chart.png]\n${message.captionHtml}` : message.type === 'text' ? message.html : `[${message.filename}]`;
+    const body = message.type === 'photo' ? `[chart.png]\n${message.captionHtml}` : message.type === 'text' ? message.html : `[${'filename' in message ? message.filename : message.type}]`;
     const length = message.type === 'photo' ? visibleLength(message.captionHtml) : message.type === 'text' ? visibleLength(message.html) : 0;
     process.stdout.write(`── message ${i + 1}/${total}: ${message.type}, ${length} characters ──\n${body}\n\n`);
   });
