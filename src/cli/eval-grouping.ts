@@ -1,0 +1,218 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { z } from 'zod';
+import { createApp, type App } from '../app.ts';
+import { ConfigError, parseConfig, type Config } from '../config.ts';
+import { createOracleDecider, scoreGrouping, type GroupingError } from '../problems/grouping-metrics.ts';
+import { installOfflineTelegram, privateTextUpdate, SAMPLE_BOT_INFO } from '../sample/offline-telegram.ts';
+
+/**
+ * npm run eval:grouping -- FILE.jsonl [--offline] [--oracle] [--json] [--worst N]
+ * Feeds labelled reports, in order, through the real app (bot, intake, classifier as configured, grouping,
+ * attach) on a scratch database, one resident each, the clock moved to each line's day; then scores the
+ * problems they landed in against the `problem` labels. --oracle replaces the grouping decision with one that
+ * knows the labels of the candidates it is offered: what is left is the ceiling set by candidate retrieval.
+ *
+ * The pipeline has no field for a unit picked on a form, so a line's `unit` is appended to its text as
+ * "（unit）", where the classifier reads units from.
+ */
+const Line = z.object({
+  text: z.string().min(1),
+  problem: z.string().min(1),
+  day: z.number().int().min(0),
+  unit: z.string().min(1).optional(),
+});
+type Line = z.infer<typeof Line>;
+
+const DAY = 86_400_000;
+/** Day 0 starts on a Monday morning in Beijing, so days fall as a resident would write them. */
+const START = Date.parse('2026-03-02T08:00:00+08:00');
+/** Lines of one day arrive this far apart (a day holds hundreds before spilling into the next). */
+const GAP = 2 * 60_000;
+/** Residents are ids far from anything real; each line is its own resident. */
+const FIRST_RESIDENT = 7_000_000_000;
+
+const USAGE = 'usage: npm run eval:grouping -- FILE.jsonl [--offline] [--oracle] [--json] [--worst N]\n';
+
+function fail(message: string): never {
+  process.stderr.write(`eval:grouping: ${message}\n`);
+  process.exit(2);
+}
+
+function readLines(file: string): Line[] {
+  const lines: Line[] = [];
+  let lastDay = 0;
+  for (const [i, raw] of readFileSync(file, 'utf8').split('\n').entries()) {
+    if (raw.trim() === '') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      fail(`${file}:${i + 1}: not valid JSON`);
+    }
+    const line = Line.safeParse(parsed);
+    if (!line.success) {
+      const issue = line.error.issues[0]!;
+      fail(`${file}:${i + 1}: ${issue.path.join('.') || 'line'}: ${issue.message}`);
+    }
+    if (line.data.day < lastDay) fail(`${file}:${i + 1}: day goes back (${line.data.day} after ${lastDay}); lines must be in arrival order`);
+    lastDay = line.data.day;
+    lines.push(line.data);
+  }
+  if (lines.length === 0) fail(`${file}: no lines`);
+  return lines;
+}
+
+function configFor(dir: string, offline: boolean): Config {
+  try {
+    return parseConfig({
+      ...process.env,
+      // Never the operator's bot, database, chats or webhook: nothing leaves this process but LLM calls.
+      BOT_TOKEN: '1:eval-grouping',
+      DATABASE_PATH: join(dir, 'eval.sqlite'),
+      STAFF_CHAT_IDS: '-1000000000001',
+      WEBHOOK_URL: undefined,
+      BACKUP_DIR: undefined,
+      LOG_LEVEL: 'silent',
+      ...(offline && { OPENAI_API_KEY: undefined }),
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+interface Outcome {
+  /** Problem id per line (`unstored:N` if the bot stored no report). */
+  predicted: string[];
+  by: { llm: number; offline: number };
+}
+
+async function feed(lines: Line[], config: Config, oracle: boolean): Promise<Outcome> {
+  let clock = START;
+  const lineOfReport = new Map<number, number>();
+  const matterOfReport = (reportId: number) => {
+    const line = lineOfReport.get(reportId);
+    return line === undefined ? undefined : lines[line]!.problem;
+  };
+  // The oracle reads the database through the app it is given to; the app exists by the time it is asked.
+  const reportsOf = (problemId: number) =>
+    (app.db.prepare('SELECT id FROM reports WHERE problem_id = ?').all(problemId) as Array<{ id: number }>).map((r) => r.id);
+
+  const app: App = createApp({
+    config,
+    token: config.botToken!,
+    logger: pino({ level: 'silent' }),
+    now: () => clock,
+    botInfo: SAMPLE_BOT_INFO,
+    throttle: false,
+    pollIntervalMs: 20,
+    ...(oracle && { decider: createOracleDecider({ matterOfReport, reportsOfProblem: reportsOf }) }),
+  });
+  installOfflineTelegram(app.bot);
+  const findReport = app.db.prepare('SELECT id FROM reports WHERE chat_id = ? AND message_id = ?');
+  const predicted: string[] = [];
+  try {
+    await app.bot.init();
+    app.pipeline.start();
+    app.sender.start();
+    let day = -1;
+    let withinDay = 0;
+    for (const [i, line] of lines.entries()) {
+      withinDay = line.day === day ? withinDay + 1 : 0;
+      day = line.day;
+      clock = START + line.day * DAY + withinDay * GAP;
+      const userId = FIRST_RESIDENT + i;
+      const text = line.unit ? `${line.text}（${line.unit}）` : line.text;
+      const language = /[\u3400-\u9fff]/.test(text) ? 'zh' : 'en';
+      await app.bot.handleUpdate(privateTextUpdate({ updateId: i + 1, messageId: 1, userId, firstName: 'Resident', languageCode: language, text, at: clock }));
+      const stored = findReport.get(userId, 1) as { id: number } | undefined;
+      if (stored) lineOfReport.set(stored.id, i);
+      // One report at a time: the next one must see the problems this one opened.
+      await app.settle();
+    }
+    const by = { llm: 0, offline: 0 };
+    for (const [i] of lines.entries()) {
+      const row = app.db.prepare('SELECT problem_id, classified_by FROM reports WHERE chat_id = ? AND message_id = 1').get(FIRST_RESIDENT + i) as
+        | { problem_id: number | null; classified_by: 'llm' | 'offline' | null }
+        | undefined;
+      if (row?.classified_by) by[row.classified_by]++;
+      const problemId = row?.problem_id == null ? undefined : app.problems.resolveId(row.problem_id);
+      predicted.push(problemId === undefined ? `unstored:${i + 1}` : `#${problemId}`);
+    }
+    return { predicted, by };
+  } finally {
+    await app.stop();
+  }
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const clip = (text: string) => {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > 70 ? `${flat.slice(0, 69)}…` : flat;
+};
+
+function describe(errors: GroupingError[], worst: number, lines: Line[], parts: string, other: (i: number) => string): string[] {
+  return errors.slice(0, worst).flatMap((e) => [
+    `  ${e.id}: ${e.members.length} reports, ${e.parts} ${parts}`,
+    ...e.members.slice(0, 4).map((i) => `    line ${i + 1} ${other(i)}: ${clip(lines[i]!.text)}`),
+    ...(e.members.length > 4 ? [`    … ${e.members.length - 4} more`] : []),
+  ]);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const json = args.includes('--json');
+  const oracle = args.includes('--oracle');
+  const worstAt = args.indexOf('--worst');
+  const worst = worstAt >= 0 ? Number(args[worstAt + 1]) : 5;
+  if (!Number.isInteger(worst) || worst < 0) fail('--worst: expected a whole number');
+  const file = args.find((a, i) => !a.startsWith('--') && (worstAt < 0 || i !== worstAt + 1));
+  if (!file) {
+    process.stderr.write(USAGE);
+    process.exit(2);
+  }
+  if (!existsSync(file)) fail(`no such file: ${file}`);
+  const lines = readLines(file);
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const offline = args.includes('--offline') || !process.env.OPENAI_API_KEY;
+
+  const dir = mkdtempSync(join(tmpdir(), 'minyi-eval-grouping-'));
+  let outcome: Outcome;
+  try {
+    outcome = await feed(lines, configFor(dir, offline), oracle);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const score = scoreGrouping(lines.map((line, i) => ({ truth: line.problem, predicted: outcome.predicted[i]! })));
+  const { splits, merges, ...figures } = score;
+  const setting = { classifier: offline ? 'offline' : 'as configured', decider: oracle ? 'oracle' : offline ? 'similarity' : 'llm, else similarity', unit: 'appended to the text' };
+
+  if (json) {
+    const brief = (e: GroupingError) => ({ id: e.id, parts: e.parts, lines: e.members.map((i) => i + 1) });
+    process.stdout.write(`${JSON.stringify({ ...figures, classified_by: outcome.by, setting, worst_splits: splits.slice(0, worst).map(brief), worst_merges: merges.slice(0, worst).map(brief) })}\n`);
+    return;
+  }
+  const out = [
+    `reports:             ${figures.n}   (classified by llm ${outcome.by.llm}, offline ${outcome.by.offline})`,
+    `true problems:       ${figures.true_problems}`,
+    `predicted problems:  ${figures.predicted_problems}`,
+    `pairwise  precision ${pct(figures.pair_precision)}  recall ${pct(figures.pair_recall)}  F1 ${pct(figures.pair_f1)}`,
+    `B-cubed   precision ${pct(figures.bcubed_precision)}  recall ${pct(figures.bcubed_recall)}  F1 ${pct(figures.bcubed_f1)}`,
+    `decider: ${setting.decider}; a line's unit is ${setting.unit}`,
+    '',
+    `worst splits (one matter, several problems): ${splits.length}`,
+    ...describe(splits, worst, lines, 'problems', (i) => outcome.predicted[i]!),
+    '',
+    `worst merges (one problem, several matters): ${merges.length}`,
+    ...describe(merges, worst, lines, 'matters', (i) => lines[i]!.problem),
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+await main();
