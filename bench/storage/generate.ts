@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { loadDeadlineRule } from '../../src/domain/deadlines.ts';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { migrate, type Db } from '../../src/db/database.ts';
@@ -240,7 +241,7 @@ function generate(db: Db, scale: StorageScale, log: (line: string) => void): { c
   const random = seededRandom(SEED);
   const catalogue = loadCatalogue();
   const tr = createTranslator();
-  const replies = createReplies(tr, catalogue);
+  const replies = createReplies(tr, catalogue, loadDeadlineRule(catalogue, TIMEZONE));
   const notices = createResidentNotices(tr, TIMEZONE);
   const units = districtUnits(scale.units);
   const start = END - scale.days * DAY;

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { loadDeadlineRule } from '../../src/domain/deadlines.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../src/db/database.ts';
@@ -76,8 +77,9 @@ async function run(db: Db, storage: GeneratedStorage, texts: string[], labels: C
   const reports = createReportStore(db);
   const problems = createProblemStore(db);
   const outbox = createOutbox(db, now);
-  const replies = createReplies(tr, catalogue);
-  const grouping = createGrouping(db, problems, catalogue, { recurringWithinMs: 30 * DAY, widespreadMinResidents: 5, widespreadWithinMs: 7 * DAY }, (unitId, written) => {
+  const deadlines = loadDeadlineRule(catalogue, 'Asia/Shanghai');
+  const replies = createReplies(tr, catalogue, deadlines);
+  const grouping = createGrouping(db, problems, deadlines, { recurringWithinMs: 30 * DAY, widespreadMinResidents: 5, widespreadWithinMs: 7 * DAY }, (unitId, written) => {
     const unit = unitId ? units.get(unitId) : undefined;
     return [...(unit ? [unit.name, ...unit.aliases] : []), ...(written ? [written] : [])];
   });

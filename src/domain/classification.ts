@@ -1,7 +1,13 @@
 /** What every report is labelled with, whichever classifier produced it. */
 
-export const KINDS = ['complaint', 'suggestion', 'inquiry', 'praise'] as const;
+/** `chitchat`: not feedback at all (greetings, "test", thanks for a reply, spam, "what is this bot?"). */
+export const KINDS = ['complaint', 'suggestion', 'inquiry', 'praise', 'chitchat'] as const;
 export type Kind = (typeof KINDS)[number];
+
+/** The kinds that go on the problem list; praise is a commendation and chit-chat gets a helpful answer. */
+export const PROBLEM_KINDS = ['complaint', 'suggestion', 'inquiry'] as const;
+export type ProblemKind = (typeof PROBLEM_KINDS)[number];
+export const becomesProblem = (kind: Kind): kind is ProblemKind => (PROBLEM_KINDS as readonly Kind[]).includes(kind);
 
 export const LANGUAGES = ['zh', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];

@@ -65,8 +65,10 @@ const ZH_CLOSE_REASON: Record<CloseReason, string> = {
   duplicate: '重复（已合并）',
   not_our_responsibility: '非本局职责',
   no_action_possible: '暂无法处理',
+  adopted: '建议已采纳',
+  noted: '建议已阅',
 };
-const ZH_KIND: Record<Kind, string> = { complaint: '投诉', suggestion: '建议', inquiry: '咨询', praise: '表扬' };
+const ZH_KIND: Record<Kind, string> = { complaint: '投诉', suggestion: '建议', inquiry: '咨询', praise: '表扬', chitchat: '非反映' };
 const yesNo = (value: boolean | number | null) => (value ? '是' : '否');
 
 interface Column {
@@ -82,6 +84,7 @@ const PROBLEM_COLUMNS: Column[] = [
   { header: '责任单位', width: 20 },
   { header: '状态', width: 8 },
   { header: '关闭原因', width: 14 },
+  { header: '性质', width: 6 },
   { header: '紧急', width: 6 },
   { header: '反复', width: 6 },
   { header: '普遍', width: 6 },
@@ -128,11 +131,13 @@ interface ReportRow {
   text: string | null;
 }
 
-const PROBLEM_FIELDS = `p.id, p.title, p.category, p.unit_id, p.unit_written, p.urgent, p.status, p.close_reason, p.responsible_unit_id,
+const PROBLEM_FIELDS = `p.id, p.title, p.category, p.kind, p.unit_id, p.unit_written, p.urgent, p.status, p.close_reason, p.responsible_unit_id,
   p.deadline_at, p.report_count, p.resident_count, p.first_report_at, p.last_report_at, p.recurring, p.widespread,
   p.first_response_at, p.resolved_at, p.closed_at, p.merged_into, p.created_at`;
 // Named columns only: the reports table also holds chat_id and resident_id, which never leave it.
 const REPORT_FIELDS = 'id, problem_id, received_at, category, kind, urgent, unit_id, unit_written, summary, text';
+// Chit-chat ("lol", greetings, spam) is not feedback and stays out of the ledger; praise is in it, with no problem.
+const FEEDBACK_ONLY = "(kind IS NULL OR kind <> 'chitchat')";
 
 /** The period a ledger covers, or undefined for everything. */
 export function ledgerPeriod(period: LedgerPeriodName | Period, now: number, timezone: string): Period | undefined {
@@ -209,7 +214,7 @@ async function* paged<R extends { id: number }>(read: (afterId: number) => R[], 
 }
 
 async function writeProblems(db: Db, workbook: WorkbookWriter, csv: string[], period: Period | undefined, cell: CellMakers, now: number): Promise<number> {
-  const columns = period ? [...PROBLEM_COLUMNS.slice(0, 12), IN_PERIOD_COLUMN, ...PROBLEM_COLUMNS.slice(12)] : PROBLEM_COLUMNS;
+  const columns = period ? [...PROBLEM_COLUMNS.slice(0, 13), IN_PERIOD_COLUMN, ...PROBLEM_COLUMNS.slice(13)] : PROBLEM_COLUMNS;
   const sheet = openSheet(workbook, '问题清单', columns);
   csv.push(csvLine(columns.map((c) => c.header)));
   const statement = period
@@ -234,6 +239,7 @@ async function writeProblems(db: Db, workbook: WorkbookWriter, csv: string[], pe
       cell.unit(row.responsible_unit_id, null),
       ZH_STATUS[row.status],
       row.close_reason ? ZH_CLOSE_REASON[row.close_reason] : '',
+      ZH_KIND[row.kind],
       yesNo(row.urgent),
       yesNo(row.recurring),
       yesNo(row.widespread),
@@ -260,8 +266,8 @@ async function writeProblems(db: Db, workbook: WorkbookWriter, csv: string[], pe
 async function writeReports(db: Db, workbook: WorkbookWriter, period: Period | undefined, cell: CellMakers): Promise<number> {
   const sheet = openSheet(workbook, '反映记录', REPORT_COLUMNS);
   const statement = period
-    ? db.prepare(`SELECT ${REPORT_FIELDS} FROM reports WHERE received_at >= @start AND received_at < @end AND id > @after ORDER BY id LIMIT @page`)
-    : db.prepare(`SELECT ${REPORT_FIELDS} FROM reports WHERE id > @after ORDER BY id LIMIT @page`);
+    ? db.prepare(`SELECT ${REPORT_FIELDS} FROM reports WHERE received_at >= @start AND received_at < @end AND id > @after AND ${FEEDBACK_ONLY} ORDER BY id LIMIT @page`)
+    : db.prepare(`SELECT ${REPORT_FIELDS} FROM reports WHERE id > @after AND ${FEEDBACK_ONLY} ORDER BY id LIMIT @page`);
   // Paging by id starts just below the period's first report (found through the received_at index), so
   // reading a month does not walk the years before it.
   const before = period

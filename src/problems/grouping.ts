@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.ts';
-import type { Catalogue } from '../domain/categories.ts';
+import type { ProblemKind } from '../domain/classification.ts';
+import type { DeadlineRule } from '../domain/deadlines.ts';
 import type { Problem } from './problem.ts';
 import { isOpen } from './problem.ts';
 import type { ProblemStore } from './problem-store.ts';
@@ -11,6 +12,8 @@ export interface ReportForGrouping {
   text: string;
   residentId: number | null;
   category: string;
+  /** The kind a new problem gets (default complaint); praise and chit-chat never reach grouping. */
+  kind?: ProblemKind;
   urgent: boolean;
   unitId: string | null;
   unitWritten: string | null;
@@ -65,12 +68,10 @@ export const similarityDecider: GroupingDecider = {
   },
 };
 
-const HOUR = 3_600_000;
-
 /** Names that say where, not what: left out of the similarity so every report about one school does not look alike. */
 export type UnitNames = (unitId: string | null, written: string | null) => readonly string[];
 
-export function createGrouping(db: Db, store: ProblemStore, catalogue: Catalogue, rules: GroupingRules, unitNames: UnitNames = () => []): Grouping {
+export function createGrouping(db: Db, store: ProblemStore, deadlines: DeadlineRule, rules: GroupingRules, unitNames: UnitNames = () => []): Grouping {
   const linkReport = db.prepare('UPDATE reports SET problem_id = ? WHERE id = ?');
 
   // A problem's sample texts are compared with every new report at its unit: their features are worth
@@ -86,11 +87,6 @@ export function createGrouping(db: Db, store: ProblemStore, catalogue: Catalogue
       memo.set(key, features);
     }
     return features;
-  }
-
-  function deadlineFor(category: string, urgent: boolean, from: number): number {
-    const hours = urgent ? catalogue.urgentDeadlineHours : catalogue.get(category).deadline_hours;
-    return from + hours * HOUR;
   }
 
   function canTake(problem: Problem | undefined, report: ReportForGrouping, now: number): problem is Problem {
@@ -166,12 +162,12 @@ export function createGrouping(db: Db, store: ProblemStore, catalogue: Catalogue
             recurring: true,
             recurringAt: now,
             resolvedAt: null,
-            deadlineAt: deadlineFor(chosen.category, chosen.urgent || report.urgent, now),
+            deadlineAt: deadlines.deadline(chosen.kind, chosen.category, chosen.urgent || report.urgent, now),
           }, now);
           store.record(problemId, { at: now, actor: { type: 'system' }, action: 'reopened', fromStatus: 'resolved', toStatus: status, note: `#${report.id}`, data: { reportId: report.id, recurring: true } });
         }
         if (report.urgent && !chosen.urgent) {
-          const urgentDeadline = deadlineFor(chosen.category, true, now);
+          const urgentDeadline = deadlines.deadline(chosen.kind, chosen.category, true, now);
           store.update(problemId, { urgent: true, deadlineAt: Math.min(chosen.deadlineAt ?? urgentDeadline, urgentDeadline) }, now);
           store.record(problemId, { at: now, actor: { type: 'system' }, action: 'urgent', note: `#${report.id}` });
         }
@@ -181,10 +177,11 @@ export function createGrouping(db: Db, store: ProblemStore, catalogue: Catalogue
           {
             title: report.summary,
             category: report.category,
+            kind: report.kind ?? 'complaint',
             unitId: report.unitId,
             unitWritten: report.unitId ? null : report.unitWritten,
             urgent: report.urgent,
-            deadlineAt: deadlineFor(report.category, report.urgent, now),
+            deadlineAt: deadlines.deadline(report.kind ?? 'complaint', report.category, report.urgent, now),
             responsibleUnitId: null,
           },
           now,

@@ -1,12 +1,12 @@
 import type { Db } from '../db/database.ts';
-import type { Catalogue } from '../domain/categories.ts';
-import type { Language, Result } from '../domain/classification.ts';
+import { becomesProblem, type Language, type Result } from '../domain/classification.ts';
+import type { DeadlineRule } from '../domain/deadlines.ts';
 import type { ReportStore } from '../intake/report-store.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import type { ResidentNotices } from '../replies/resident-notices.ts';
 import type { StaffNotices } from '../replies/staff-notices.ts';
 import type { UnitRegistry } from '../units/unit-registry.ts';
-import { isOpen, type Actor, type CloseReason, type Problem, type ProblemStatus } from './problem.ts';
+import { isOpen, SUGGESTION_OUTCOMES, type Actor, type CloseReason, type Problem, type ProblemStatus } from './problem.ts';
 import type { ProblemStore } from './problem-store.ts';
 
 export type FixedAnswer = 'fixed' | 'partly' | 'not_fixed';
@@ -20,7 +20,9 @@ export type DeskRefusal =
   | { reason: 'already'; status: ProblemStatus }
   | { reason: 'same_problem' }
   | { reason: 'last_report' }
-  | { reason: 'closed_problem'; problemId: number };
+  | { reason: 'closed_problem'; problemId: number }
+  /** Adopted / noted are for suggestions; a complaint is resolved or closed for another reason. */
+  | { reason: 'not_a_suggestion'; problemId: number };
 
 export type DeskResult<T = Problem> = { ok: true; value: T } | ({ ok: false } & DeskRefusal);
 
@@ -56,13 +58,15 @@ export interface ProblemDeskOptions {
   reports: ReportStore;
   outbox: Outbox;
   units: UnitRegistry;
-  catalogue: Catalogue;
+  deadlines: DeadlineRule;
   residentNotices: ResidentNotices;
   staffNotices: StaffNotices;
   staffChatIds: readonly number[];
   staffLanguage: Language;
   onQueued: () => void;
   now?: () => number;
+  /** Inside the assign transaction: the unit's own chats get the dispatch card (src/dispatch/unit-desk.ts). */
+  onAssigned?: (problem: Problem, at: number) => void;
 }
 
 interface Recipient {
@@ -73,9 +77,8 @@ interface Recipient {
 }
 
 export function createProblemDesk(options: ProblemDeskOptions): ProblemDesk {
-  const { db, problems, reports, outbox, units, catalogue, residentNotices, staffNotices } = options;
+  const { db, problems, reports, outbox, units, deadlines, residentNotices, staffNotices } = options;
   const now = options.now ?? Date.now;
-  const HOUR = 3_600_000;
 
   // One message per resident, about their earliest report in the problem; blocked or erased residents get none.
   const recipients = db.prepare(
@@ -141,12 +144,13 @@ export function createProblemDesk(options: ProblemDeskOptions): ProblemDesk {
         const unit = units.resolve(unitArg);
         if (!unit) return { ok: false, reason: 'no_such_unit', unit: unitArg };
         const at = now();
-        const deadline = deadlineAt ?? problem.deadlineAt ?? at + catalogue.get(problem.category).deadline_hours * HOUR;
+        const deadline = deadlineAt ?? problem.deadlineAt ?? deadlines.deadline(problem.kind, problem.category, problem.urgent, at);
         const to: ProblemStatus = isOpen(problem.status) && problem.status !== 'new' ? problem.status : 'assigned';
         problems.update(problem.id, { responsibleUnitId: unit.id, deadlineAt: deadline, status: to, closeReason: null, closedAt: null }, at);
         problems.record(problem.id, { at, actor, action: 'assigned', fromStatus: problem.status, toStatus: to, note: note ?? null, data: { unitId: unit.id, deadlineAt: deadline } });
         responded(problem, actor, at);
         const updated = problems.get(problem.id)!;
+        options.onAssigned?.(updated, at);
         tellResidents(updated, `assigned:${problem.id}:${at}`, (r) =>
           residentNotices.statusUpdate(r.language, { ticket: r.reportId, status: 'assigned', unit: unit.name, deadlineAt: deadline, note: note ?? null }),
         );
@@ -197,6 +201,7 @@ export function createProblemDesk(options: ProblemDeskOptions): ProblemDesk {
         const problem = load(problemId);
         if (!problem) return missing(problemId);
         if (problem.status === 'closed') return { ok: false, reason: 'already', status: 'closed' };
+        if ((SUGGESTION_OUTCOMES as readonly CloseReason[]).includes(reason) && problem.kind !== 'suggestion') return { ok: false, reason: 'not_a_suggestion', problemId: problem.id };
         const at = now();
         const updated = statusChange(problem, 'closed', actor, note, at, { closeReason: reason, closedAt: at, resolvedAt: null });
         tellResidents(updated, `closed:${problem.id}:${at}`, (r) =>
@@ -244,14 +249,16 @@ export function createProblemDesk(options: ProblemDeskOptions): ProblemDesk {
         const at = now();
         const category = report.category ?? problem.category;
         const urgent = report.urgent;
+        const kind = report.kind && becomesProblem(report.kind) ? report.kind : problem.kind;
         const created = problems.create(
           {
             title: report.summary ?? problem.title,
             category,
+            kind,
             unitId: report.unitId,
             unitWritten: report.unitId ? null : report.unitWritten,
             urgent,
-            deadlineAt: at + (urgent ? catalogue.urgentDeadlineHours : catalogue.get(category).deadline_hours) * HOUR,
+            deadlineAt: deadlines.deadline(kind, category, urgent, at),
             responsibleUnitId: null,
           },
           at,

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/database.ts';
+import type { ProblemKind } from '../domain/classification.ts';
 import { actorLabel, type Actor, type CloseReason, type Problem, type ProblemEvent, type ProblemStatus } from './problem.ts';
 
 /** A row of the problems table as SQLite returns it. */
@@ -7,6 +8,7 @@ export interface ProblemRow {
   id: number;
   title: string;
   category: string;
+  kind: ProblemKind;
   unit_id: string | null;
   unit_written: string | null;
   urgent: number;
@@ -34,6 +36,7 @@ export const toProblem = (r: ProblemRow): Problem => ({
   id: r.id,
   title: r.title,
   category: r.category,
+  kind: r.kind,
   unitId: r.unit_id,
   unitWritten: r.unit_written,
   urgent: r.urgent === 1,
@@ -60,6 +63,8 @@ export const toProblem = (r: ProblemRow): Problem => ({
 export interface NewProblem {
   title: string;
   category: string;
+  /** Default complaint. */
+  kind?: ProblemKind;
   unitId: string | null;
   unitWritten: string | null;
   urgent: boolean;
@@ -83,6 +88,7 @@ export interface ProblemChange {
   deadlineAt?: number | null;
   title?: string;
   category?: string;
+  kind?: ProblemKind;
   unitId?: string | null;
   unitWritten?: string | null;
   urgent?: boolean;
@@ -103,6 +109,7 @@ const COLUMNS: Record<keyof ProblemChange, string> = {
   deadlineAt: 'deadline_at',
   title: 'title',
   category: 'category',
+  kind: 'kind',
   unitId: 'unit_id',
   unitWritten: 'unit_written',
   urgent: 'urgent',
@@ -135,8 +142,8 @@ export interface ProblemStore {
 export function createProblemStore(db: Db): ProblemStore {
   const selectOne = db.prepare('SELECT * FROM problems WHERE id = ?');
   const insert = db.prepare(
-    `INSERT INTO problems (title, category, unit_id, unit_written, urgent, status, responsible_unit_id, deadline_at, created_at, updated_at)
-     VALUES (@title, @category, @unitId, @unitWritten, @urgent, 'new', @responsibleUnitId, @deadlineAt, @at, @at)`,
+    `INSERT INTO problems (title, category, kind, unit_id, unit_written, urgent, status, responsible_unit_id, deadline_at, created_at, updated_at)
+     VALUES (@title, @category, @kind, @unitId, @unitWritten, @urgent, 'new', @responsibleUnitId, @deadlineAt, @at, @at)`,
   );
   const candidatesByUnit = db.prepare(
     `SELECT * FROM problems WHERE category = ? AND unit_id = ? AND merged_into IS NULL
@@ -196,7 +203,7 @@ export function createProblemStore(db: Db): ProblemStore {
     },
     create(problem, at) {
       return Number(
-        insert.run({ ...problem, urgent: problem.urgent ? 1 : 0, at }).lastInsertRowid,
+        insert.run({ ...problem, kind: problem.kind ?? 'complaint', urgent: problem.urgent ? 1 : 0, at }).lastInsertRowid,
       );
     },
     update(id, change, at) {

@@ -1,17 +1,24 @@
 /** The problem list's vocabulary: statuses, reasons, and what a problem is. */
 
+import type { ProblemKind } from '../domain/classification.ts';
+
 export const STATUSES = ['new', 'assigned', 'in_progress', 'resolved', 'closed'] as const;
 export type ProblemStatus = (typeof STATUSES)[number];
 export const OPEN_STATUSES: readonly ProblemStatus[] = ['new', 'assigned', 'in_progress'];
 export const isOpen = (status: ProblemStatus) => OPEN_STATUSES.includes(status);
 
 export const CLOSE_REASONS = ['duplicate', 'not_our_responsibility', 'no_action_possible'] as const;
-export type CloseReason = (typeof CLOSE_REASONS)[number];
+/** How a suggestion (建议) is closed: adopted (采纳) or noted (已阅); neither counts as an unresolved complaint. */
+export const SUGGESTION_OUTCOMES = ['adopted', 'noted'] as const;
+export type SuggestionOutcome = (typeof SUGGESTION_OUTCOMES)[number];
+export type CloseReason = (typeof CLOSE_REASONS)[number] | SuggestionOutcome;
 
 export interface Problem {
   id: number;
   title: string;
   category: string;
+  /** Complaint, suggestion or inquiry: decides the deadline (src/domain/deadlines.ts) and how it may be closed. */
+  kind: ProblemKind;
   unitId: string | null;
   unitWritten: string | null;
   urgent: boolean;

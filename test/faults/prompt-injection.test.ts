@@ -25,7 +25,7 @@ const corpus = readFileSync(new URL('../fixtures/injection-corpus.jsonl', import
 
 const catalogue = JSON.parse(readFileSync(new URL('../../prompts/categories.json', import.meta.url), 'utf8')) as { categories: Array<{ id: string }> };
 const CATEGORIES = catalogue.categories.map((c) => c.id);
-const KINDS = ['complaint', 'suggestion', 'inquiry', 'praise'];
+const KINDS = ['complaint', 'suggestion', 'inquiry', 'praise', 'chitchat'];
 
 /** Someone else's report that attackers try to get at. */
 const VICTIM = 60_000;

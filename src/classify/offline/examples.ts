@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { KINDS } from '../../domain/classification.ts';
 import type { Kind } from '../../domain/classification.ts';
@@ -11,6 +11,8 @@ export type LabelledExample = {
   kind: Kind;
   urgent: boolean;
   unit?: string | null;
+  /** The second-level label (prompts/subtopics.json), e.g. "food.price"; not every example has one yet. */
+  subtopic?: string;
 };
 
 const LabelledExampleSchema = z
@@ -20,6 +22,7 @@ const LabelledExampleSchema = z
     kind: z.enum(KINDS),
     urgent: z.boolean(),
     unit: z.string().min(1).nullable().optional(),
+    subtopic: z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/).optional(),
   })
   .strict();
 
@@ -50,9 +53,27 @@ export function parseExamples(jsonl: string, source = 'examples'): LabelledExamp
   return examples;
 }
 
-export function loadExamples(path: string | URL = DEFAULT_EXAMPLES_PATH): LabelledExample[] {
-  const source = path instanceof URL ? path.pathname : path;
-  return parseExamples(readFileSync(path, 'utf8'), source);
+/**
+ * One file when a path is given; otherwise prompts/examples.jsonl and then every prompts/examples-*.jsonl in name
+ * order. A text labelled in two files fails the load naming both: one text, one label.
+ */
+export function loadExamples(path?: string | URL): LabelledExample[] {
+  if (path !== undefined) return parseExamples(readFileSync(path, 'utf8'), path instanceof URL ? path.pathname : path);
+  const folder = new URL('./', DEFAULT_EXAMPLES_PATH);
+  const extra = readdirSync(folder)
+    .filter((name) => /^examples-[\w.-]+\.jsonl$/.test(name))
+    .sort();
+  const seenIn = new Map<string, string>();
+  const examples: LabelledExample[] = [];
+  for (const file of [DEFAULT_EXAMPLES_PATH, ...extra.map((name) => new URL(name, folder))]) {
+    for (const example of parseExamples(readFileSync(file, 'utf8'), file.pathname)) {
+      const earlier = seenIn.get(example.text);
+      if (earlier !== undefined) throw new Error(`${file.pathname}: "${example.text.slice(0, 30)}" is already labelled in ${earlier}`);
+      seenIn.set(example.text, file.pathname);
+      examples.push(example);
+    }
+  }
+  return examples;
 }
 
 /**

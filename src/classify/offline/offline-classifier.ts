@@ -132,7 +132,7 @@ export function createOfflineClassifier(options: OfflineClassifierOptions): Offl
     const report = features.prepare(text);
     if (!report.content) {
       // Nothing but greetings, punctuation or orders to the classifier: not feedback, never urgent.
-      return { category: catalogue.fallbackId, kind: 'inquiry', urgent: false, unit: null, summary, language };
+      return { category: catalogue.fallbackId, kind: 'chitchat', urgent: false, unit: null, summary, language };
     }
     const { full, urgent: urgentVector } = toVectors(report);
     const predicted = categoryIds[argmax(categoryModel.scores(full))]!;
@@ -144,7 +144,11 @@ export function createOfflineClassifier(options: OfflineClassifierOptions): Offl
           : predicted === teacherConductId && report.offCampusStaff && offCampusId
             ? offCampusId
             : predicted;
-    const kind: Kind = KINDS[argmax(kindModel.scores(full))]!;
+    const kindScores = kindModel.scores(full);
+    // Chit-chat says nothing about education: a message placed in a real category keeps its next likeliest kind,
+    // so a complaint that merely sounds casual still becomes a ticket.
+    if (category !== catalogue.fallbackId) kindScores[KINDS.indexOf('chitchat')] = Number.NEGATIVE_INFINITY;
+    const kind: Kind = KINDS[argmax(kindScores)]!;
     const probability = urgentModel.probabilities(urgentVector)[1]!;
     // Thanks for a teacher who rushed a sick child to hospital mention risk words but report no risk now. A report
     // that opens with thanks counts as praise here unless the learned model also smells danger ("谢谢，孩子今天又被打了").
