@@ -1,0 +1,64 @@
+import type { Db } from '../db/database.ts';
+import type { Language } from '../domain/classification.ts';
+import type { Translator } from '../i18n/i18n.ts';
+
+const HOUR = 3_600_000;
+
+export interface UnitWork {
+  unitId: string;
+  dispatched: number;
+  signed: number;
+  /** Signed within the sign-for window (the response rate's numerator). */
+  signedInTime: number;
+  /** Mean hours from dispatch to sign-for, over the signed dispatches; null when none was signed. */
+  meanSignHours: number | null;
+  returned: number;
+  extensions: number;
+  reviewsRejected: number;
+}
+
+/** How units handled what was dispatched to them in a period: sign-for time, returns, extensions, rejected reviews. */
+export function createUnitWorkQueries(db: Db, signWithin: { normalMs: number; urgentMs: number }) {
+  const dispatches = db.prepare(
+    `SELECT d.unit_id AS unitId, COUNT(*) AS dispatched, COUNT(d.signed_at) AS signed,
+            SUM(CASE WHEN d.signed_at IS NOT NULL AND d.signed_at - d.dispatched_at <= (CASE WHEN p.urgent THEN ? ELSE ? END) THEN 1 ELSE 0 END) AS signedInTime,
+            AVG(d.signed_at - d.dispatched_at) AS meanSignMs, COUNT(d.returned_at) AS returned
+     FROM unit_dispatches d JOIN problems p ON p.id = d.problem_id
+     WHERE d.dispatched_at >= ? AND d.dispatched_at < ? GROUP BY d.unit_id`,
+  );
+  const requests = db.prepare(
+    `SELECT unit_id AS unitId, SUM(kind = 'extend') AS extensions, SUM(kind = 'submit' AND state = 'refused') AS reviewsRejected
+     FROM unit_requests WHERE created_at >= ? AND created_at < ? GROUP BY unit_id`,
+  );
+  return {
+    work(period: { start: number; end: number }): UnitWork[] {
+      const byUnit = new Map<string, UnitWork>();
+      const blank = (unitId: string): UnitWork => ({ unitId, dispatched: 0, signed: 0, signedInTime: 0, meanSignHours: null, returned: 0, extensions: 0, reviewsRejected: 0 });
+      for (const r of dispatches.all(signWithin.urgentMs, signWithin.normalMs, period.start, period.end) as Array<{ unitId: string; dispatched: number; signed: number; signedInTime: number; meanSignMs: number | null; returned: number }>) {
+        byUnit.set(r.unitId, { ...blank(r.unitId), dispatched: r.dispatched, signed: r.signed, signedInTime: r.signedInTime, meanSignHours: r.meanSignMs === null ? null : r.meanSignMs / HOUR, returned: r.returned });
+      }
+      for (const r of requests.all(period.start, period.end) as Array<{ unitId: string; extensions: number; reviewsRejected: number }>) {
+        byUnit.set(r.unitId, { ...(byUnit.get(r.unitId) ?? blank(r.unitId)), extensions: r.extensions, reviewsRejected: r.reviewsRejected });
+      }
+      return [...byUnit.values()].sort((a, b) => b.dispatched - a.dispatched || a.unitId.localeCompare(b.unitId));
+    },
+  };
+}
+
+/** The digest's and the ranking's block on units' handling; null when nothing was dispatched or requested. */
+export function renderUnitWork(tr: Translator, language: Language, work: UnitWork[], unitName: (id: string) => string): string | null {
+  if (work.length === 0) return null;
+  const lines = work.map((w) =>
+    tr.t(language, 'unitwork.line', {
+      unit: unitName(w.unitId),
+      dispatched: w.dispatched,
+      signed: w.signed,
+      inTime: w.signedInTime,
+      hours: w.meanSignHours === null ? '—' : w.meanSignHours.toFixed(1),
+      returned: w.returned,
+      extensions: w.extensions,
+      rejected: w.reviewsRejected,
+    }),
+  );
+  return [tr.t(language, 'unitwork.header'), ...lines].join('\n');
+}
