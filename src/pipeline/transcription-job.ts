@@ -1,0 +1,200 @@
+import type { Logger } from 'pino';
+import type { Describer } from '../classify/describer.ts';
+import type { Transcriber } from '../classify/transcriber.ts';
+import { isBusyError, type Db } from '../db/database.ts';
+import type { Catalogue } from '../domain/categories.ts';
+import type { Classification, Language } from '../domain/classification.ts';
+import type { Translator } from '../i18n/i18n.ts';
+import { firstLineQuote, transcriptionBackoffMs, MAX_TRANSCRIBE_FAILURES } from '../media/media.ts';
+import type { TelegramFiles } from '../media/telegram-files.ts';
+import type { Outbox } from '../outbox/outbox.ts';
+import { createReportStore } from '../intake/report-store.ts';
+
+/**
+ * Voice notes → text (issue 16), a durable job: the work is the `report_media` rows in state 'pending', so a
+ * restart picks up where it stopped. A note is fetched through the Bot API, transcribed, and its transcript becomes
+ * the report's text: a report still waiting is classified by the pipeline as usual; one already answered with the
+ * placeholder label is labelled again (`relabel`). The resident is shown the first line of what was heard.
+ * While the service is down, the note is kept and tried again with a bounded backoff; staff see it all along.
+ */
+export interface TranscriptionJob {
+  start(): void;
+  stop(): Promise<void>;
+  wake(): void;
+  /** Transcribe what is due now; returns how many notes got a transcript. */
+  runOnce(): Promise<number>;
+}
+
+export interface TranscriptionJobDeps {
+  db: Db;
+  files: TelegramFiles;
+  /** Voice notes, audio and video notes → text; absent: they wait for staff. */
+  transcriber?: Transcriber;
+  /** Photos → a description (OPENAI_VISION_MODEL); absent: they wait for staff. */
+  describer?: Describer;
+  maxVoiceSeconds: number;
+  /** The pipeline: label a classified report again from its new text. */
+  relabel: (reportId: number) => Promise<Classification | undefined>;
+  /** The pipeline: a waiting report has words now. */
+  wakePipeline: () => void;
+  outbox: Outbox;
+  tr: Translator;
+  catalogue: Catalogue;
+  onQueued: () => void;
+  logger: Logger;
+  now?: () => number;
+  pollIntervalMs?: number;
+}
+
+interface Due {
+  report_id: number;
+  kind: string;
+  file_id: string | null;
+  duration: number | null;
+  size: number | null;
+  mime_type: string | null;
+  attempts: number;
+  chat_id: number;
+  reply_language: Language;
+}
+
+const BATCH = 4;
+
+export function createTranscriptionJob(deps: TranscriptionJobDeps): TranscriptionJob {
+  const { db, logger } = deps;
+  // The report store's rule for "still wanted" (not forgotten), over the same connection.
+  const reports = createReportStore(db);
+  const now = deps.now ?? Date.now;
+  const due = db.prepare(
+    `SELECT m.report_id, m.kind, m.file_id, m.duration, m.size, m.mime_type, m.attempts, r.chat_id, r.reply_language
+       FROM report_media m JOIN reports r ON r.id = m.report_id
+      WHERE m.job_state = 'pending' AND m.next_try_at <= ? AND m.kind IN (SELECT value FROM json_each(?))
+      ORDER BY m.next_try_at, m.report_id LIMIT ?`,
+  );
+  const handled = JSON.stringify([...(deps.transcriber ? ['voice', 'audio', 'video_note'] : []), ...(deps.describer ? ['photo'] : [])]);
+  const skip = db.prepare(`UPDATE report_media SET job_state = 'skipped', skip_reason = ? WHERE report_id = ? AND job_state = 'pending'`);
+  const later = db.prepare(`UPDATE report_media SET attempts = attempts + 1, next_try_at = ? WHERE report_id = ? AND job_state = 'pending'`);
+  const heard = db.prepare(`UPDATE report_media SET transcript = ?, job_state = 'done', needs_look = 0 WHERE report_id = ? AND job_state = 'pending'`);
+  const seen = db.prepare(`UPDATE report_media SET description = ?, job_state = 'done', needs_look = 0 WHERE report_id = ? AND job_state = 'pending'`);
+  const setText = db.prepare('UPDATE reports SET text = ? WHERE id = ? AND text IS NULL RETURNING state');
+
+  let running = false;
+  let timer: NodeJS.Timeout | undefined;
+  let pass: Promise<number> | undefined;
+
+  function retryLater(row: Due, why: string): void {
+    const wait = transcriptionBackoffMs(row.attempts + 1);
+    if (row.attempts + 1 >= MAX_TRANSCRIBE_FAILURES && why === 'rejected') skip.run('failed', row.report_id);
+    else later.run(now() + wait, row.report_id);
+    logger.warn({ reportId: row.report_id, attempts: row.attempts + 1, why, retryInMs: wait }, 'voice note not transcribed yet; kept and tried again later');
+  }
+
+  async function one(row: Due): Promise<'done' | 'skipped' | 'later' | 'down'> {
+    if (row.file_id === null) return skip.run('erased', row.report_id), 'skipped';
+    const isPhoto = row.kind === 'photo';
+    if (!isPhoto && row.duration !== null && row.duration > deps.maxVoiceSeconds) {
+      skip.run('too_long', row.report_id);
+      logger.info({ reportId: row.report_id, seconds: row.duration }, 'voice note longer than MAX_VOICE_SECONDS: kept for staff, not transcribed');
+      return 'skipped';
+    }
+    const file = await deps.files.fetch(row.file_id, row.size);
+    if (!file.ok) {
+      if (file.reason === 'unavailable') return retryLater(row, 'telegram'), 'down';
+      skip.run(file.reason, row.report_id);
+      logger.info({ reportId: row.report_id, reason: file.reason }, 'voice note cannot be downloaded: kept for staff, not transcribed');
+      return 'skipped';
+    }
+    const mimeType = row.mime_type ?? (isPhoto ? 'image/jpeg' : 'audio/ogg');
+    const result = isPhoto
+      ? await deps.describer!.describe(file.bytes, mimeType, row.reply_language).then((r) => (r.success ? { success: true as const, data: r.data.description } : r))
+      : await deps.transcriber!.transcribe(file.bytes, { name: `voice.${mimeType.split('/')[1] ?? 'ogg'}`, mimeType });
+    if (!result.success) {
+      retryLater(row, result.providerDown ? 'provider_down' : 'rejected');
+      return result.providerDown ? 'down' : 'later';
+    }
+    // The words become the report's text: the transcript of a voice note, the description of a photo alone.
+    const state = db.transaction(() => {
+      // Its resident was forgotten (/forget) while it was being heard: their words are not written back.
+      if (!reports.stillWanted(row.report_id)) return skip.run('erased', row.report_id), undefined;
+      if ((isPhoto ? seen : heard).run(result.data, row.report_id).changes === 0) return undefined;
+      return (setText.get(result.data, row.report_id) as { state: string } | undefined)?.state;
+    }).immediate();
+    if (state === undefined) return 'skipped';
+    // Still waiting: the pipeline classifies the words like any text. Already answered: label it again.
+    const label = state === 'received' ? undefined : await deps.relabel(row.report_id);
+    if (state === 'received') deps.wakePipeline();
+    const language = row.reply_language;
+    const category = label ? deps.catalogue.name(label.category, language) : undefined;
+    // Read again after relabelling's await: forgotten meanwhile, nothing is sent to them (no await from here on).
+    const fresh = reports.stillWanted(row.report_id);
+    if (!fresh) return 'skipped';
+    const queued = deps.outbox.enqueue({
+      dedupeKey: `heard:${row.report_id}`,
+      chatId: fresh.chatId,
+      kind: 'status',
+      message: {
+        type: 'text',
+        html: deps.tr.t(language, `media.${isPhoto ? 'seen' : 'heard'}${category ? '.labelled' : ''}`, { ticket: row.report_id, quote: firstLineQuote(result.data), category: category ?? '' }),
+      },
+    });
+    if (queued) deps.onQueued();
+    logger.info({ reportId: row.report_id, category: label?.category, kind: row.kind }, isPhoto ? 'photo described' : 'voice note transcribed');
+    return 'done';
+  }
+
+  async function runOnce(): Promise<number> {
+    let done = 0;
+    let rows: Due[];
+    try {
+      rows = due.all(now(), handled, BATCH) as Due[];
+    } catch (error) {
+      if (isBusyError(error)) return 0;
+      throw error;
+    }
+    for (const row of rows) {
+      const outcome = await one(row);
+      if (outcome === 'done') done++;
+      // The service (or Telegram) is down: the others would fail the same way; they wait for the next pass.
+      if (outcome === 'down') break;
+    }
+    return done;
+  }
+
+  function schedule(delay: number): void {
+    if (!running) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      pass ??= runOnce()
+        .catch((error: unknown) => {
+          logger.error({ err: error }, 'transcription pass failed');
+          return 0;
+        })
+        .then((n) => {
+          pass = undefined;
+          // More may be due at once (a batch was full); otherwise look again at the poll interval.
+          schedule(n === BATCH ? 0 : (deps.pollIntervalMs ?? 1000));
+          return n;
+        });
+    }, delay);
+    timer.unref?.();
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      schedule(0);
+    },
+    async stop() {
+      running = false;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await pass;
+    },
+    wake() {
+      if (running && !pass) schedule(0);
+    },
+    runOnce,
+  };
+}
