@@ -4,8 +4,28 @@ import type { UserFromGetMe } from 'grammy/types';
 import { createBot, ALLOWED_UPDATES } from './bot/create-bot.ts';
 import type { BotContext } from './bot/context.ts';
 import { createGroupsFeature } from './bot/features/groups.ts';
+import { createChatMigrationFeature } from './bot/features/chat-migration.ts';
+import { createUnitBindingFeature } from './bot/features/unit-binding.ts';
+import { createUnitDeskFeature } from './bot/features/unit-desk.ts';
+import { createUnitReviewFeature } from './bot/features/unit-review.ts';
+import { createStaffAccessFeature } from './bot/features/staff-access.ts';
+import { createUnitDesk } from './dispatch/unit-desk.ts';
+import { createUnitLadderJob } from './dispatch/unit-ladder.ts';
+import { createUnitWorkQueries, renderUnitWork } from './dispatch/unit-work.ts';
+import { createUnitViews } from './replies/unit-views.ts';
+import { createUnitChats } from './units/unit-chats.ts';
+import { createAccessAudit } from './units/access-audit.ts';
 import { createResidentFeature } from './bot/features/resident.ts';
 import { createStaffFeature } from './bot/features/staff.ts';
+import { createStaffRetryFeature } from './bot/features/staff-retry.ts';
+import { createPraiseFeature } from './bot/features/praise.ts';
+import { createInboxFeature } from './bot/features/inbox.ts';
+import { createKindQueries } from './intake/kind-queries.ts';
+import { createNotProblems } from './pipeline/not-problems.ts';
+import { createKindNotices } from './replies/kind-notices.ts';
+import { createStaffMediaFeature } from './bot/features/staff-media.ts';
+import { createVoiceCorrectionFeature } from './bot/features/voice-correction.ts';
+import type { Classification } from './domain/classification.ts';
 import { createSurveyFeature } from './bot/features/survey.ts';
 import { createStaffExportFeature } from './bot/features/staff-export.ts';
 import { createDigestFeature } from './bot/features/digest.ts';
@@ -19,20 +39,30 @@ import { createStaffViews } from './replies/staff-views.ts';
 import { createTelegramTransport } from './bot/telegram-transport.ts';
 import { startWebhookServer, type WebhookServer } from './bot/webhook-server.ts';
 import { buildClassifier } from './classify/build-classifier.ts';
-import type { ReportClassifier } from './classify/report-classifier.ts';
+import { classificationCacheKey, type ReportClassifier } from './classify/report-classifier.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Db } from './db/database.ts';
+import { acquireInstanceLock, LOCK_HEARTBEAT_MS, type InstanceLock } from './db/instance-lock.ts';
 import { createRetention } from './db/retention.ts';
+import { createBackupJob } from './db/backup.ts';
 import { loadCatalogue, type Catalogue } from './domain/categories.ts';
 import { createTranslator, type Translator } from './i18n/i18n.ts';
 import { createForgetting } from './intake/forget.ts';
 import { createInbox, type Inbox } from './intake/inbox.ts';
+import { createRedelivery } from './intake/redelivery.ts';
+import { createStaffChats, type StaffChats } from './intake/staff-chats.ts';
 import { createIntake, type Intake } from './intake/intake.ts';
 import { createReportStore, type ReportStore } from './intake/report-store.ts';
 import { createOutbox, type Outbox } from './outbox/outbox.ts';
+import { createDirectReplies } from './outbox/direct-replies.ts';
 import { createSender, type Sender } from './outbox/sender.ts';
 import { createReportPipeline, type ReportPipeline } from './pipeline/report-pipeline.ts';
-import { createGrouping } from './problems/grouping.ts';
+import { createMediaStep } from './pipeline/media-step.ts';
+import { createTranscriptionJob } from './pipeline/transcription-job.ts';
+import { createTelegramFiles } from './media/telegram-files.ts';
+import { createOpenAiTranscriber } from './classify/transcriber.ts';
+import { createOpenAiDescriber } from './classify/describer.ts';
+import { createGrouping, type GroupingDecider } from './problems/grouping.ts';
 import { createLlmDecider } from './problems/llm-decider.ts';
 import { createProblemStore, type ProblemStore } from './problems/problem-store.ts';
 import { createReplies } from './replies/replies.ts';
@@ -40,7 +70,18 @@ import { createResidentNotices } from './replies/resident-notices.ts';
 import { createProblemDesk, type ProblemDesk } from './problems/problem-desk.ts';
 import { createStaffNotices } from './replies/staff-notices.ts';
 import { createUnitRegistry, type UnitRegistry } from './units/unit-registry.ts';
-import type { Bot } from 'grammy';
+import { createKnowledgeFeature } from './bot/features/knowledge.ts';
+import { createKnowledgeAnswerer } from './knowledge/answering.ts';
+import { createKnowledgeFolder } from './knowledge/knowledge-folder.ts';
+import { createKnowledgeStore } from './knowledge/knowledge-store.ts';
+import { createLlmComposer } from './knowledge/llm-composer.ts';
+import { createKnowledgeFeedback } from './pipeline/knowledge-feedback.ts';
+import { createKnowledgeReplies } from './replies/knowledge-replies.ts';
+import { GrammyError, type Bot } from 'grammy';
+import { loadDeadlineRule } from './domain/deadlines.ts';
+
+/** getUpdates answers that end polling (the runner gives up on them); reported once, as fatal. */
+const UNRECOVERABLE: ReadonlySet<number> = new Set([401, 409]);
 
 export interface AppOptions {
   config: Config;
@@ -53,6 +94,13 @@ export interface AppOptions {
   throttle?: boolean;
   pollIntervalMs?: number;
   reclassifyIntervalMs?: number;
+  /**
+   * The bot cannot go on (Telegram answered 409 or 401 to getUpdates, or another instance took the database
+   * over): called after one log line and a clean stop; main.ts exits non-zero.
+   */
+  onFatal?: (error: unknown) => void;
+  /** Decides which problem a report joins instead of the LLM or the similarity (the grouping evaluation's oracle). */
+  decider?: GroupingDecider;
 }
 
 /** Everything the running bot is made of, wired once. Nothing here starts until `start()`. */
@@ -67,6 +115,8 @@ export interface App {
   reports: ReportStore;
   problems: ProblemStore;
   units: UnitRegistry;
+  /** The staff chats as they are now (STAFF_CHAT_IDS followed through supergroup upgrades). */
+  staffChats: StaffChats;
   /** Staff actions on problems and residents' survey answers. */
   desk: ProblemDesk;
   queries: ProblemQueries;
@@ -90,8 +140,15 @@ export function createApp(options: AppOptions): App {
   const now = options.now ?? Date.now;
   const db = openDatabase(config.databasePath);
   const catalogue = loadCatalogue();
+  // Deadlines by kind in working days (prompts/deadlines.json, prompts/holidays-cn.json): one rule for every caller.
+  const deadlines = loadDeadlineRule(catalogue, config.timezone);
   const tr = createTranslator();
   const units = createUnitRegistry(db, now);
+  // STAFF_CHAT_IDS, each followed to the supergroup it became: every staff check and every post to staff uses these.
+  const staffChats = createStaffChats(db, config.staffChatIds, logger.child({ module: 'staff-chats' }), now);
+  // Units' own chats (a school's group or its principal's private chat), bound to directory units; src/units/unit-chats.ts.
+  const unitChats = createUnitChats(db);
+  const unitWork = createUnitWorkQueries(db, { normalMs: config.units.ladder.signWithinMs, urgentMs: config.units.ladder.signWithinUrgentMs });
 
   const { classifier, openai } = buildClassifier({ db, catalogue, llm: config.llm, logger: logger.child({ module: 'classifier' }), now });
 
@@ -100,9 +157,9 @@ export function createApp(options: AppOptions): App {
   const reports = createReportStore(db);
   const problems = createProblemStore(db);
   const outbox = createOutbox(db, now);
-  const replies = createReplies(tr, catalogue);
+  const replies = createReplies(tr, catalogue, deadlines);
   const staffNotices = createStaffNotices(tr, catalogue, (id) => units.name(id));
-  const grouping = createGrouping(db, problems, catalogue, {
+  const grouping = createGrouping(db, problems, deadlines, {
     recurringWithinMs: config.problems.recurringWithinMs,
     widespreadMinResidents: config.problems.widespreadMinResidents,
     widespreadWithinMs: config.problems.widespreadWithinMs,
@@ -112,8 +169,22 @@ export function createApp(options: AppOptions): App {
   });
 
   const residentNotices = createResidentNotices(tr, config.timezone);
+  // The bureau's knowledge base (issue 15): questions it answers get the answer and a yes/no instead of a ticket.
+  const knowledgeLog = logger.child({ module: 'knowledge' });
+  const knowledgeFolder = createKnowledgeFolder({
+    dir: config.knowledgeDir,
+    timezone: config.timezone,
+    now,
+    onProblems: (problems) => {
+      for (const problem of problems) knowledgeLog.warn({ problem }, 'knowledge base: an entry was not loaded');
+    },
+  });
+  const knowledgeStore = createKnowledgeStore(db);
+  const knowledgeReplies = createKnowledgeReplies(tr);
   const queries = createProblemQueries(db);
   const staffViews = createStaffViews(tr, catalogue, units, config.timezone);
+  const kindQueries = createKindQueries(db);
+  const kindNotices = createKindNotices(tr, catalogue, (id) => units.name(id), config.timezone);
   const digest = createDigestService({
     db,
     outbox,
@@ -122,11 +193,18 @@ export function createApp(options: AppOptions): App {
     unitName: (id) => units.name(id),
     timezone: config.timezone,
     settings: config.digest,
-    staffChatIds: config.staffChatIds,
+    staffChatIds: staffChats.ids(),
     staffLanguage: config.staffLanguage,
     logger: logger.child({ module: 'digest' }),
     onQueued: () => wakeSender(),
     now,
+    adoptedLine: (week, language) => kindNotices.adoptedLines(language, kindQueries.adoptedSuggestions(week.start, week.end, 5)),
+    knowledgeLine: (week, language) => {
+      const counts = knowledgeStore.counts(week.start, week.end);
+      const gaps = knowledgeStore.gaps(week.start, week.end, 3);
+      return knowledgeReplies.digestLine(language, { answered: counts.answered, unanswered: counts.declined + counts.unmatched }, gaps, (id) => catalogue.name(id, language));
+    },
+    unitsLine: (period, language) => renderUnitWork(tr, language, unitWork.work(period), (id) => units.name(id) ?? id),
   });
   // The first run on this database is the installation time; nothing scheduled before it is caught up.
   db.prepare(`INSERT INTO meta (key, value) VALUES ('installed_at', ?) ON CONFLICT (key) DO NOTHING`).run(String(now()));
@@ -141,17 +219,61 @@ export function createApp(options: AppOptions): App {
   });
   scheduler.register(digest.job);
   scheduler.register(
+    createUnitLadderJob({
+      db,
+      problems,
+      outbox,
+      unitChats,
+      units,
+      tr,
+      language: config.staffLanguage,
+      timezone: config.timezone,
+      late: (language, ms) => staffViews.late(language, ms),
+      settings: config.units.ladder,
+    }),
+  );
+  scheduler.register(
     createOverdueReminderJob({
       queries,
       views: staffViews,
       outbox,
-      staffChatIds: () => config.staffChatIds,
+      staffChatIds: () => staffChats.ids(),
       staffLanguage: config.staffLanguage,
       timezone: config.timezone,
       time: config.problems.overdueReminderTime,
     }),
   );
-  const isStaffChat = (chatId: number) => config.staffChatIds.includes(chatId);
+  // A copy of the database on BACKUP_CRON, while the bot runs; none unless BACKUP_DIR is set.
+  if (config.backup.dir) {
+    scheduler.register(createBackupJob({ db, ...config.backup, dir: config.backup.dir, logger: logger.child({ module: 'backup' }), now }));
+  }
+  const isStaffChat = (chatId: number) => staffChats.isStaff(chatId);
+  // Units' own chats (issue 13): bound by one-time codes, sent dispatch cards, scoped to their units' problems.
+  const audit = createAccessAudit(db);
+  const unitViews = createUnitViews(tr, catalogue, config.timezone);
+  const isAdmin = (userId: number | undefined) => config.units.adminIds.length === 0 || (userId !== undefined && config.units.adminIds.includes(userId));
+  const tellBureau = (key: string, html: string) => {
+    for (const chatId of staffChats.ids()) outbox.enqueue({ dedupeKey: `${key}:${chatId}`, chatId, kind: 'notice', message: { type: 'text', html } });
+    wakeSender();
+  };
+  const unitDesk = createUnitDesk({
+    db,
+    problems,
+    queries,
+    desk: () => desk,
+    outbox,
+    units,
+    unitChats,
+    views: unitViews,
+    tr,
+    staffChatIds: () => staffChats.ids(),
+    language: config.staffLanguage,
+    timezone: config.timezone,
+    review: config.units.review,
+    onQueued: () => wakeSender(),
+    now,
+    audit,
+  });
   // The outbox sender is built after the bot; anything queued before it exists is picked up when it starts.
   let wakeSender = () => {};
   const desk = createProblemDesk({
@@ -160,16 +282,35 @@ export function createApp(options: AppOptions): App {
     reports,
     outbox,
     units,
-    catalogue,
+    deadlines,
     residentNotices,
     staffNotices,
-    staffChatIds: config.staffChatIds,
+    staffChatIds: staffChats.ids(),
+    staffLanguage: config.staffLanguage,
+    onQueued: () => wakeSender(),
+    now,
+    onAssigned: (problem, at) => unitDesk.dispatch(problem, at),
+  });
+  // Praise and chit-chat (issue 18): answered and recorded, kept off the problem list.
+  const notProblems = createNotProblems({
+    db,
+    reports,
+    problems,
+    grouping,
+    outbox,
+    replies,
+    kindNotices,
+    catalogue,
+    unitName: (id) => (id ? (units.name(id) ?? null) : null),
+    staffChatIds: staffChats.ids(),
+    unitChatsOf: (unitId) => unitChats.chatsOf(unitId),
     staffLanguage: config.staffLanguage,
     onQueued: () => wakeSender(),
     now,
   });
   // The bot is built before the pipeline it feeds; this late binding is the only cycle.
   let wakePipeline = () => {};
+  let relabelLate: (reportId: number) => Promise<Classification | undefined> = async () => undefined;
 
   const bot = createBot(
     options.token,
@@ -179,16 +320,54 @@ export function createApp(options: AppOptions): App {
       intake,
       tr,
       features: [
+        createChatMigrationFeature({ staffChats, also: [unitChats] }),
+        // Before the resident features: a unit's private chat binds with /bind CODE and answers its prompts here.
+        createUnitBindingFeature({ tr, staffLanguage: config.staffLanguage, isStaffChat, isAdmin, unitChats, units, audit, tellBureau, timezone: config.timezone, now }),
+        createUnitDeskFeature({ tr, staffLanguage: config.staffLanguage, unitChats, unitDesk, units, queries, views: unitViews, audit, timezone: config.timezone, now }),
+        createUnitReviewFeature({ tr, staffLanguage: config.staffLanguage, isStaffChat, unitDesk, units, timezone: config.timezone }),
+        createStaffAccessFeature({ tr, staffLanguage: config.staffLanguage, isStaffChat, isAdmin, audit, now }),
         createSurveyFeature({ intake, desk, outbox, tr, notices: residentNotices }),
+        // Before the resident feature: a reply to "this is what we heard" corrects a voice note's transcript (issue 16).
+        createVoiceCorrectionFeature({
+          db,
+          outbox,
+          tr,
+          catalogue,
+          replies: createDirectReplies({ outbox, tr, flood: config.flood, onQueued: () => wakeSender(), now }),
+          relabel: (reportId) => relabelLate(reportId),
+        }),
+        createKnowledgeFeature({
+          intake,
+          folder: knowledgeFolder,
+          store: knowledgeStore,
+          feedback: createKnowledgeFeedback({ db, reports, store: knowledgeStore, onDeclined: () => wakePipeline(), now }),
+          replies: knowledgeReplies,
+          catalogue,
+          tr,
+          isStaffChat,
+          staffLanguage: config.staffLanguage,
+          timezone: config.timezone,
+          now,
+        }),
         createResidentFeature({
           intake,
           reports,
-          forgetting: createForgetting(db, now),
+          forgetting: createForgetting(db, {
+            cacheKeyOf: classificationCacheKey,
+            neutralTitle: (problem) =>
+              [catalogue.name(problem.category, config.staffLanguage), ...(problem.unitId ? [units.name(problem.unitId) ?? problem.unitId] : [])].join(' · '),
+            now,
+          }),
           tr,
           catalogue,
           timezone: config.timezone,
           onReport: () => wakePipeline(),
+          replies: createDirectReplies({ outbox, tr, flood: config.flood, onQueued: () => wakeSender(), now }),
         }),
+        createStaffRetryFeature({ tr, isStaffChat, staffLanguage: config.staffLanguage, retry: (reportId) => pipeline.retry(reportId) }),
+        createPraiseFeature({ tr, queries: kindQueries, notices: kindNotices, units, isStaffChat, staffLanguage: config.staffLanguage, timezone: config.timezone, now }),
+        createInboxFeature({ tr, queries: kindQueries, notices: kindNotices, notProblems, isStaffChat, staffLanguage: config.staffLanguage }),
+        createStaffMediaFeature({ tr, isStaffChat, staffLanguage: config.staffLanguage, reports, outbox, onQueued: () => wakeSender() }),
         createStaffFeature({
           tr,
           isStaffChat,
@@ -227,6 +406,8 @@ export function createApp(options: AppOptions): App {
         createGroupsFeature({ tr, isStaffChat }),
       ],
       sequentialize: sequentialize((ctx) => String(ctx.chat?.id ?? ctx.from?.id ?? ctx.update.update_id)),
+      onUnsaved: (updateId) => redelivery.defer(updateId),
+      isTrustedChat: isStaffChat,
     },
     {
       apiRoot: config.telegramApiRoot,
@@ -235,12 +416,21 @@ export function createApp(options: AppOptions): App {
     },
   );
 
+  // A full disk: what could not be written is handled again while the bot runs, not only at the next start.
+  const redelivery = createRedelivery({ inbox, handle: (update) => bot.handleUpdate(update as never), logger: logger.child({ module: 'redelivery' }) });
+
   const sender = createSender({
     outbox,
     transport: createTelegramTransport(bot.api),
     logger: logger.child({ module: 'outbox' }),
     combineAcks: (parts) => replies.combineAcks(parts),
     onBlocked: (chatId) => intake.markBlocked(chatId),
+    onChatMigrated: (from, to) => {
+      staffChats.migrate(from, to);
+      unitChats.migrate(from, to);
+    },
+    // Taken in start(), before the sender starts.
+    holdsLease: () => lock?.held() ?? true,
     now,
   });
   wakeSender = () => sender.wake();
@@ -251,7 +441,9 @@ export function createApp(options: AppOptions): App {
     problems,
     classifier,
     grouping,
-    ...(openai &&
+    ...(options.decider && { decider: options.decider }),
+    ...(!options.decider &&
+      openai &&
       config.llm && {
         decider: createLlmDecider({ client: openai, model: config.llm.model, timeoutMs: config.llm.timeoutMs, breaker: classifier.breaker, logger: logger.child({ module: 'grouping' }) }),
       }),
@@ -260,41 +452,91 @@ export function createApp(options: AppOptions): App {
     replies,
     staffNotices,
     catalogue,
-    staffChatIds: config.staffChatIds,
+    staffChatIds: staffChats.ids(),
     staffLanguage: config.staffLanguage,
     onQueued: () => sender.wake(),
     logger: logger.child({ module: 'pipeline' }),
+    media: createMediaStep({ db, tr, catalogue }),
     now,
     concurrency: config.llm?.concurrency ?? 16,
     ...(options.pollIntervalMs !== undefined && { pollIntervalMs: options.pollIntervalMs }),
     reclassifyIntervalMs: options.reclassifyIntervalMs ?? config.llm?.reclassifyIntervalMs ?? 10_000,
+    notProblems,
+    knowledge: {
+      answerer: createKnowledgeAnswerer({
+        folder: knowledgeFolder,
+        ...(openai && config.llm && { composer: createLlmComposer({ client: openai, model: config.llm.model, timeoutMs: config.llm.timeoutMs }) }),
+        onComposeFailure: (reason) => knowledgeLog.warn({ reason }, 'LLM answer refused or failed; using the offline match'),
+      }),
+      store: knowledgeStore,
+      replies: knowledgeReplies,
+    },
   });
   wakePipeline = () => pipeline.wake();
+  relabelLate = (reportId) => pipeline.relabel(reportId);
+  // Voice notes → text and photos → words (issue 16), when a transcription or vision model is configured.
+  const transcription = config.llm && (config.transcription || (config.visionModel && openai))
+    ? createTranscriptionJob({
+        db,
+        files: createTelegramFiles({ api: bot.api, apiRoot: config.telegramApiRoot, token: options.token }),
+        ...(config.transcription && {
+          transcriber: createOpenAiTranscriber({ apiKey: config.llm.apiKey, baseURL: config.transcription.baseURL, model: config.transcription.model, timeoutMs: Math.max(config.llm.timeoutMs, 60_000), maxRetries: 0 }),
+        }),
+        ...(config.visionModel && openai && { describer: createOpenAiDescriber({ client: openai, model: config.visionModel, timeoutMs: Math.max(config.llm.timeoutMs, 30_000) }) }),
+        maxVoiceSeconds: config.transcription?.maxVoiceSeconds ?? 300,
+        relabel: (reportId) => pipeline.relabel(reportId),
+        wakePipeline: () => pipeline.wake(),
+        outbox,
+        tr,
+        catalogue,
+        onQueued: () => wakeSender(),
+        logger: logger.child({ module: 'transcription' }),
+        now,
+      })
+    : undefined;
 
   let runner: RunnerHandle | undefined;
+  let lock: InstanceLock | undefined;
+  let lockTimer: NodeJS.Timeout | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
   let webhook: WebhookServer | undefined;
   let stopping: Promise<void> | undefined;
 
   async function replayInbox(): Promise<number> {
     let replayed = 0;
+    // Read onwards: an update whose handling could not be written (full disk) stays unhandled, for the redelivery.
+    let after: number | undefined;
     for (;;) {
-      const batch = inbox.unhandled(100);
+      const batch = inbox.unhandled(100, after);
       if (batch.length === 0) return replayed;
       for (const update of batch) {
+        after = update.update_id;
         try {
+          // The bot's first middleware marks it handled.
           await bot.handleUpdate(update as never);
         } catch (error) {
           // An update that cannot be handled must not stop the bot from starting: log it and move on.
           logger.error({ err: error, update_id: update.update_id }, 'a stored update could not be handled');
+          inbox.markHandled(update.update_id);
         }
-        inbox.markHandled(update.update_id);
         replayed++;
       }
     }
   }
 
-  return {
+  let failed = false;
+  /** One clear line, a clean stop, then the caller decides (main.ts exits non-zero). */
+  function fatal(error: unknown, line: string): void {
+    if (failed) return;
+    failed = true;
+    logger.fatal({ err: error }, line);
+    void app
+      .stop()
+      .catch((stopError: unknown) => logger.error({ err: stopError }, 'error while stopping'))
+      .finally(() => options.onFatal?.(error));
+  }
+
+  const app: App = {
     config,
     db,
     bot,
@@ -305,6 +547,7 @@ export function createApp(options: AppOptions): App {
     reports,
     problems,
     units,
+    staffChats,
     desk,
     queries,
     digest,
@@ -315,13 +558,38 @@ export function createApp(options: AppOptions): App {
     sender,
     replayInbox,
     async start() {
+      // Before anything is read or sent: a second bot on this database would send every reply twice.
+      lock = acquireInstanceLock(db);
+      lockTimer = setInterval(() => {
+        if (lock && !lock.heartbeat()) fatal(new Error('instance lock lost'), 'another Minyi took over this database; stopping');
+      }, LOCK_HEARTBEAT_MS);
+      lockTimer.unref();
+      // getMe (bot.init) and getUpdates are retried by grammY and the runner without a word, or with the whole
+      // error on the console: their failures are logged here, once per attempt, through the safe logger.
+      bot.api.config.use(async (prev, method, payload, signal) => {
+        const retried = method === 'getMe' || method === 'getUpdates';
+        try {
+          const response = await prev(method, payload, signal);
+          if (retried && !response.ok && !UNRECOVERABLE.has(response.error_code)) {
+            logger.warn({ method, error_code: response.error_code, error: response.description }, 'Telegram refused a request; retrying');
+          }
+          return response;
+        } catch (error) {
+          if (retried && !signal?.aborted) logger.warn({ method, err: error }, 'could not reach Telegram; retrying');
+          throw error;
+        }
+      });
       if (config.staffChatIds.length === 0) {
         logger.warn('STAFF_CHAT_IDS is empty: urgent alerts, reminders and digests have nowhere to go');
+      }
+      for (const { configured, current } of staffChats.outdated()) {
+        logger.warn({ configured, current }, 'a chat in STAFF_CHAT_IDS became a supergroup: serving the new id; replace the old id in STAFF_CHAT_IDS');
       }
       await bot.init();
       const replayed = await replayInbox();
       if (replayed > 0) logger.info({ replayed }, 'handled updates left over from the last run');
       pipeline.start();
+      transcription?.start();
       sender.start();
       // Copies of residents' words that have served their purpose are removed hourly (src/db/retention.ts).
       const retention = createRetention(db);
@@ -344,7 +612,21 @@ export function createApp(options: AppOptions): App {
         logger.info({ url: config.delivery.url }, 'receiving updates by webhook');
       } else {
         await bot.api.deleteWebhook();
-        runner = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
+        // The runner's console output prints the whole error, the URL with the token included: silenced;
+        // failed polls are logged by the transformer installed at start, through the safe logger.
+        runner = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] }, silent: true } });
+        // 409 (another getUpdates consumer, or a webhook set) and 401 end the runner: a clean stop, not an unhandled rejection.
+        runner.task()?.catch((error: unknown) => {
+          const code = error instanceof GrammyError ? error.error_code : undefined;
+          fatal(
+            error,
+            code === 409
+              ? 'Telegram answered 409 Conflict: another bot is receiving updates with this token (or a webhook is set); stopping'
+              : code === 401
+                ? 'Telegram refused the bot token (401 Unauthorized); stopping'
+                : 'receiving updates from Telegram failed for good; stopping',
+          );
+        });
         logger.info({ bot: bot.botInfo.username }, 'receiving updates by long polling');
       }
     },
@@ -358,8 +640,12 @@ export function createApp(options: AppOptions): App {
           for (let waited = 0; runner.size() > 0 && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
         }
         await webhook?.close();
+        await redelivery.stop();
+        await transcription?.stop();
         await pipeline.stop();
         await sender.stop();
+        if (lockTimer) clearInterval(lockTimer);
+        lock?.release();
         db.close();
       })();
       return stopping;
@@ -372,4 +658,5 @@ export function createApp(options: AppOptions): App {
       }
     },
   };
+  return app;
 }

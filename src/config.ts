@@ -1,4 +1,6 @@
+import { Cron } from 'croner';
 import { z } from 'zod';
+import { maskSecrets } from './logger.ts';
 
 /**
  * Configuration is read once, at the boundary, from the environment (and a .env file, loaded by main.ts).
@@ -40,6 +42,12 @@ const chatIdList = z
   .refine((s) => s.split(',').every((part) => /^-?\d+$/.test(part.trim())), 'expected comma-separated chat ids such as -1001234567890,-1009876543210')
   .transform((s) => s.split(',').map((part) => Number(part.trim())));
 
+const userIdList = z
+  .string()
+  .trim()
+  .refine((s) => s.split(',').every((part) => /^\d{1,15}$/.test(part.trim())), 'expected comma-separated Telegram user ids such as 12345678,87654321')
+  .transform((s) => s.split(',').map((part) => Number(part.trim())));
+
 const url = z.string().trim().url('expected a URL such as https://example.org/path');
 
 const clockTime = z
@@ -47,10 +55,28 @@ const clockTime = z
   .trim()
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day as HH:MM, for example 09:00');
 
+const cronPattern = z
+  .string()
+  .trim()
+  .refine((pattern) => {
+    try {
+      // Without a function to call, croner only parses the pattern: nothing is scheduled.
+      new Cron(pattern);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'expected a cron pattern such as "30 3 * * *" (minute hour day month weekday)');
+
 const weights = z
   .string()
   .trim()
   .regex(/^\d+(\.\d+)?,\d+(\.\d+)?,\d+(\.\d+)?$/, 'expected three weights "response,resolution,satisfaction" such as 30,35,35')
+  // All zero (or absurdly long digits) would divide by zero or infinity: every score NaN.
+  .refine((s) => {
+    const parts = s.split(',').map(Number);
+    return parts.every(Number.isFinite) && parts.some((w) => w > 0);
+  }, 'expected at least one weight above 0, such as 30,35,35')
   .transform((s) => {
     const [response, resolution, satisfaction] = s.split(',').map(Number) as [number, number, number];
     const total = response + resolution + satisfaction;
@@ -69,12 +95,22 @@ const EnvSchema = z.object({
   OPENAI_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
   OPENAI_TIMEOUT_MS: integer(100, 600_000).default(15_000),
   OPENAI_MAX_RETRIES: integer(0, 5).default(1),
+  OPENAI_TRANSCRIBE_MODEL: optionalString,
+  OPENAI_TRANSCRIBE_BASE_URL: url.optional(),
+  MAX_VOICE_SECONDS: integer(1, 86_400).default(300),
+  OPENAI_VISION_MODEL: optionalString,
   LLM_CONCURRENCY: integer(1, 256).default(48),
   LLM_BUDGET_PER_RESIDENT_HOUR: integer(0, 100_000).default(20),
   LLM_RECLASSIFY_SECONDS: integer(1, 86_400).default(10),
   DATABASE_PATH: z.string().trim().min(1).default('./data/minyi.sqlite'),
   STAFF_CHAT_IDS: chatIdList.default([]),
   STAFF_LANGUAGE: z.enum(['zh', 'en']).default('zh'),
+  STAFF_ADMIN_IDS: userIdList.default([]),
+  UNIT_REVIEW: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
+  SIGN_WITHIN_HOURS: positiveNumber.default(24),
+  SIGN_WITHIN_HOURS_URGENT: positiveNumber.default(4),
+  LEADER_CHAT_IDS: chatIdList.default([]),
+  LEADER_AFTER_DAYS: integer(1, 365).default(3),
   TIMEZONE: timezone.default('Asia/Shanghai'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEBHOOK_URL: url.optional(),
@@ -95,6 +131,10 @@ const EnvSchema = z.object({
   RANKING_MIN_PROBLEMS: integer(1, 100_000).default(3),
   RANKING_WEIGHTS: weights.default({ response: 0.3, resolution: 0.35, satisfaction: 0.35 }),
   SANDBOX_PORT: integer(1, 65_535).default(8080),
+  BACKUP_DIR: optionalString,
+  BACKUP_CRON: cronPattern.default('30 3 * * *'),
+  BACKUP_KEEP: integer(1, 10_000).default(14),
+  KNOWLEDGE_DIR: z.string().trim().min(1).default('prompts/knowledge/'),
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -120,9 +160,20 @@ export interface Config {
   botToken: string | undefined;
   telegramApiRoot: string;
   llm: LlmConfig | undefined;
+  /** Voice notes → text (issue 16): absent without OPENAI_API_KEY and OPENAI_TRANSCRIBE_MODEL; longer notes are kept, not transcribed. */
+  transcription: { model: string; baseURL: string | undefined; maxVoiceSeconds: number } | undefined;
+  /** Photos → a description (issue 16): a vision-capable chat model at OPENAI_BASE_URL; absent without OPENAI_API_KEY and OPENAI_VISION_MODEL. */
+  visionModel: string | undefined;
   databasePath: string;
   staffChatIds: readonly number[];
   staffLanguage: 'zh' | 'en';
+  /** Units' own chats (issue 13): who may bind chats, merge, close and export everything (empty: every staff member); review of units' results. */
+  units: {
+    adminIds: readonly number[];
+    review: boolean;
+    /** The escalation ladder (src/dispatch/unit-ladder.ts). */
+    ladder: { signWithinMs: number; signWithinUrgentMs: number; leaderChatIds: readonly number[]; leaderAfterDays: number };
+  };
   timezone: string;
   logLevel: Env['LOG_LEVEL'];
   delivery: DeliveryConfig;
@@ -140,6 +191,10 @@ export interface Config {
     weights: { response: number; resolution: number; satisfaction: number };
   };
   sandboxPort: number;
+  /** Scheduled online backups (src/db/backup.ts); none while `dir` is undefined. */
+  backup: { dir: string | undefined; cron: string; keep: number };
+  /** The bureau's knowledge base (src/knowledge/): Markdown files, read again when they change. */
+  knowledgeDir: string;
 }
 
 export class ConfigError extends Error {
@@ -157,7 +212,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const issue = result.error.issues[0]!;
     const variable = String(issue.path[0] ?? 'environment');
     const value = env[variable];
-    const shown = value === undefined || /TOKEN|KEY|SECRET/.test(variable) ? '' : ` (got "${value}")`;
+    // The value helps the operator, but a secret pasted into the wrong variable (a token inside
+    // TELEGRAM_API_ROOT, a key in OPENAI_BASE_URL) must not reach a terminal or a log: every echo is
+    // masked with the raw secret values and the secret shapes. Every caller prints this message as is.
+    const secrets = [env.BOT_TOKEN, env.OPENAI_API_KEY, env.WEBHOOK_SECRET].flatMap((s) => (s?.trim() ? [s, s.trim()] : []));
+    const shown = value === undefined || /TOKEN|KEY|SECRET/.test(variable) ? '' : ` (got "${maskSecrets(value, secrets)}")`;
     throw new ConfigError(`${variable}: ${issue.message}${shown}`);
   }
   const e = result.data;
@@ -179,9 +238,24 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
           reclassifyIntervalMs: e.LLM_RECLASSIFY_SECONDS * 1000,
         }
       : undefined,
+    transcription:
+      e.OPENAI_API_KEY && e.OPENAI_TRANSCRIBE_MODEL
+        ? { model: e.OPENAI_TRANSCRIBE_MODEL, baseURL: e.OPENAI_TRANSCRIBE_BASE_URL ?? e.OPENAI_BASE_URL, maxVoiceSeconds: e.MAX_VOICE_SECONDS }
+        : undefined,
+    visionModel: e.OPENAI_API_KEY ? e.OPENAI_VISION_MODEL : undefined,
     databasePath: e.DATABASE_PATH,
     staffChatIds: e.STAFF_CHAT_IDS,
     staffLanguage: e.STAFF_LANGUAGE,
+    units: {
+      adminIds: e.STAFF_ADMIN_IDS,
+      review: e.UNIT_REVIEW === 'on',
+      ladder: {
+        signWithinMs: e.SIGN_WITHIN_HOURS * HOUR,
+        signWithinUrgentMs: e.SIGN_WITHIN_HOURS_URGENT * HOUR,
+        leaderChatIds: e.LEADER_CHAT_IDS,
+        leaderAfterDays: e.LEADER_AFTER_DAYS,
+      },
+    },
     timezone: e.TIMEZONE,
     logLevel: e.LOG_LEVEL,
     delivery: e.WEBHOOK_URL ? { mode: 'webhook', url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET!, port: e.PORT } : { mode: 'polling' },
@@ -199,5 +273,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       weights: e.RANKING_WEIGHTS,
     },
     sandboxPort: e.SANDBOX_PORT,
+    backup: { dir: e.BACKUP_DIR, cron: e.BACKUP_CRON, keep: e.BACKUP_KEEP },
+    knowledgeDir: e.KNOWLEDGE_DIR,
   };
 }

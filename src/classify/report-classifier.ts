@@ -17,14 +17,24 @@ export interface ClassifyOutcome {
   by: ClassifierName;
   /** Labelled offline because the LLM failed: ask the LLM again when it is back. */
   needsReclassify: boolean;
-  /** Why the LLM was not used, when it was not. */
-  reason?: 'no_llm' | 'circuit_open' | 'budget' | 'llm_failed';
+  /** Why the LLM was not used, when it was not. `llm_refused`: the provider refused this text (keep the offline label). */
+  reason?: 'no_llm' | 'circuit_open' | 'budget' | 'llm_failed' | 'llm_refused';
 }
 
+/**
+ * What asking the LLM again gave: a label; a refusal of this text (final); or nothing, because it failed or the
+ * circuit is open (`providerDown` tells the two apart: after a failure the breaker may have opened).
+ */
+export type Reclassification =
+  | { status: 'labelled'; label: Classification }
+  | { status: 'refused' }
+  | { status: 'failed'; providerDown: boolean };
+
 export interface ReportClassifier {
-  classify(text: string, context: { residentId: number | null }): Promise<ClassifyOutcome>;
-  /** Ask the LLM only; undefined when it is unavailable or fails (the offline label stays). */
-  reclassify(text: string): Promise<Classification | undefined>;
+  /** `stillWanted`: false once the report's resident was forgotten (/forget); the LLM's answer is then not cached. */
+  classify(text: string, context: { residentId: number | null; stillWanted?: () => boolean }): Promise<ClassifyOutcome>;
+  /** Ask the LLM only; the offline label stays unless it answers with a label. */
+  reclassify(text: string, stillWanted?: () => boolean): Promise<Reclassification>;
   readonly hasLlm: boolean;
   /** Take one LLM call from a resident's budget for another task (the grouping decision); false when spent. */
   spendBudget(residentId: number | null): boolean;
@@ -46,6 +56,18 @@ export interface ReportClassifierOptions {
 }
 
 const HOUR = 3_600_000;
+/** Ten thousand characters take about 20 ms offline; ten times that is worth a warning. */
+const SLOW_OFFLINE_MS = 200;
+
+/** A label, a refusal of the text, or nothing (failed, or no slot while the circuit opened). */
+type LlmAnswer = Classification | 'refused' | undefined;
+
+// White space and case carry no meaning for a label: "一中 食堂太贵" and "一中食堂太贵" cost one call.
+const fingerprint = (text: string) =>
+  createHash('sha256').update(text.normalize('NFKC').replace(/[\s\u200b-\u200f\u2060\ufeff]+/g, '').toLowerCase()).digest('hex');
+
+/** The classification cache's key for a resident's text (the fingerprint of its masked form); /forget removes it. */
+export const classificationCacheKey = (text: string): string => fingerprint(redactPersonalData(text));
 
 /**
  * The classify step of the pipeline: personal data masked, identical texts answered from the cache,
@@ -58,7 +80,9 @@ export function createReportClassifier(options: ReportClassifierOptions): Report
   const breaker = options.breaker ?? createCircuitBreaker({ now });
   const limiter = createLimiter(options.concurrency ?? 16);
   const budget = options.budgetPerResidentHour ?? 20;
-  const inFlight = new Map<string, Promise<Classification | undefined>>();
+  const inFlight = new Map<string, Promise<LlmAnswer>>();
+  /** Who waits for each text in flight: its answer is cached only while every one of them still wants it. */
+  const waiting = new Map<string, Array<() => boolean>>();
   let llmCalls = 0;
 
   const cacheGet = db.prepare('SELECT result FROM classification_cache WHERE text_hash = ?');
@@ -66,19 +90,19 @@ export function createReportClassifier(options: ReportClassifierOptions): Report
   const callsInWindow = db.prepare('SELECT COUNT(*) AS n FROM llm_calls WHERE resident_id = ? AND at > ?');
   const recordCall = db.prepare('INSERT INTO llm_calls (resident_id, at) VALUES (?, ?)');
 
-  const fingerprint = (text: string) =>
-    // White space and case carry no meaning for a label: "一中 食堂太贵" and "一中食堂太贵" cost one call.
-    createHash('sha256').update(text.normalize('NFKC').replace(/[\s\u200b-\u200f\u2060\ufeff]+/g, '').toLowerCase()).digest('hex');
-
   function cached(key: string): Classification | undefined {
     const row = cacheGet.get(key) as { result: string } | undefined;
     return row ? (JSON.parse(row.result) as Classification) : undefined;
   }
 
   /** One LLM request per distinct text at a time; concurrent identical texts share it. */
-  function askLlm(key: string, redacted: string): Promise<Classification | undefined> {
+  function askLlm(key: string, redacted: string, stillWanted: () => boolean = () => true): Promise<LlmAnswer> {
     const shared = inFlight.get(key);
-    if (shared) return shared;
+    if (shared) {
+      waiting.get(key)?.push(stillWanted);
+      return shared;
+    }
+    waiting.set(key, [stillWanted]);
     const request = limiter
       .run(async () => {
         // The circuit may have opened while this request waited for a slot.
@@ -87,20 +111,35 @@ export function createReportClassifier(options: ReportClassifierOptions): Report
         const result = await llm!.classify(redacted);
         if (result.success) {
           breaker.success();
-          cachePut.run(key, JSON.stringify(result.data), now());
+          // /forget may have run while the LLM was answering: its summary retells their words, so it is not kept.
+          if ((waiting.get(key) ?? []).every((wanted) => wanted())) cachePut.run(key, JSON.stringify(result.data), now());
           return result.data;
+        }
+        if (result.refused) {
+          // The provider answered: it is up. The refusal belongs to this text alone.
+          breaker.success();
+          logger.info({ circuit: breaker.state }, 'the LLM refused a text; using the offline classifier for it');
+          return 'refused';
         }
         breaker.failure(result.retryAfterMs);
         logger.warn({ reason: result.message, circuit: breaker.state }, 'LLM classification failed; using the offline classifier');
         return undefined;
       })
-      .finally(() => inFlight.delete(key));
+      .finally(() => {
+        inFlight.delete(key);
+        waiting.delete(key);
+      });
     inFlight.set(key, request);
     return request;
   }
 
   function offlineOutcome(text: string, reason: ClassifyOutcome['reason'], needsReclassify: boolean): ClassifyOutcome {
-    return { classification: offline.classifySync(text), by: 'offline', needsReclassify, reason };
+    const started = performance.now();
+    const classification = offline.classifySync(text);
+    const ms = performance.now() - started;
+    // Its rules run in linear time (test/faults/regex-linear.test.ts); a slow one is the warning before a hang.
+    if (ms > SLOW_OFFLINE_MS) logger.warn({ ms: Math.round(ms), chars: text.length }, 'offline classification was slow');
+    return { classification, by: 'offline', needsReclassify, reason };
   }
 
   /** The LLM saw masked text; the unit it copied may differ from the original only where masking changed it. */
@@ -123,7 +162,7 @@ export function createReportClassifier(options: ReportClassifierOptions): Report
     get llmCalls() {
       return llmCalls;
     },
-    async classify(text, { residentId }) {
+    async classify(text, { residentId, stillWanted }) {
       if (!llm) return offlineOutcome(text, 'no_llm', false);
       const redacted = redactPersonalData(text);
       const key = fingerprint(redacted);
@@ -139,18 +178,22 @@ export function createReportClassifier(options: ReportClassifierOptions): Report
         // Counted now, synchronously with the check, so concurrent reports cannot all pass it at once.
         recordCall.run(residentId, now());
       }
-      const label = await askLlm(key, redacted);
+      const label = await askLlm(key, redacted, stillWanted);
+      if (label === 'refused') return offlineOutcome(text, 'llm_refused', false);
       if (label) return { classification: withOriginalUnit(label, text), by: 'llm', needsReclassify: false };
       return offlineOutcome(text, breaker.state === 'closed' ? 'llm_failed' : 'circuit_open', true);
     },
-    async reclassify(text) {
-      if (!llm || breaker.state === 'open') return undefined;
+    async reclassify(text, stillWanted) {
+      if (!llm || breaker.state === 'open') return { status: 'failed', providerDown: true };
       const redacted = redactPersonalData(text);
       const key = fingerprint(redacted);
       const hit = cached(key);
       if (!hit && !inFlight.has(key)) recordCall.run(null, now());
-      const label = hit ?? (await askLlm(key, redacted));
-      return label ? withOriginalUnit(label, text) : undefined;
+      const label = hit ?? (await askLlm(key, redacted, stillWanted));
+      if (label === 'refused') return { status: 'refused' };
+      if (label) return { status: 'labelled', label: withOriginalUnit(label, text) };
+      // Read again: the failure just counted may have opened the circuit.
+      return { status: 'failed', providerDown: (breaker.state as CircuitBreaker['state']) === 'open' };
     },
   };
 }

@@ -44,6 +44,12 @@ export interface DigestServiceDeps {
   /** Draw the chart (default true); off only where the canvas is not wanted. */
   chart?: boolean;
   limits?: DigestLimits;
+  /** One line on questions answered from the knowledge base in the week (src/knowledge/); none when absent. */
+  knowledgeLine?: (week: Period, language: Language) => string;
+  /** The suggestions adopted in the week (采纳), the bureau's good news; null or absent: no such block. */
+  adoptedLine?: (week: Period, language: Language) => string | null;
+  /** Units' sign-for time, returns, extensions and rejected reviews (src/dispatch/unit-work.ts); in the digest and the ranking. */
+  unitsLine?: (period: Period, language: Language) => string | null;
 }
 
 export interface DigestService {
@@ -88,7 +94,7 @@ export function createDigestService(deps: DigestServiceDeps): DigestService {
   function render(week: Period, options: { builtAt?: number; language?: Language } = {}): RenderedDigest {
     const lang = options.language ?? language;
     const digest = build(week, options.builtAt);
-    const html = renderer.digest(digest, lang);
+    const html = [renderer.digest(digest, lang), deps.adoptedLine?.(week, lang), deps.knowledgeLine?.(week, lang), deps.unitsLine?.(week, lang)].filter(Boolean).join('\n\n');
     const messages: OutgoingMessage[] = [];
     const chart = deps.chart === false ? undefined : renderer.chart(digest, lang);
     if (chart) {
@@ -113,7 +119,7 @@ export function createDigestService(deps: DigestServiceDeps): DigestService {
 
   const ranking = (period: Period, asOf = now()) => rates.ranking(period.start, period.end, asOf, settings, unitName);
   const renderRanking = (period: Period, options: { asOf?: number; language?: Language } = {}) =>
-    splitHtml(renderer.ranking(ranking(period, options.asOf), period, options.language ?? language));
+    splitHtml([renderer.ranking(ranking(period, options.asOf), period, options.language ?? language), deps.unitsLine?.(period, options.language ?? language)].filter(Boolean).join('\n\n'));
 
   const parsePeriod = (text: string): Period | undefined => {
     const word = text.trim().toLowerCase();

@@ -78,6 +78,8 @@ export function createDigestRenderer(deps: DigestRendererDeps): DigestRenderer {
   const more = (language: Language, total: number, shown: number) => (total > shown ? [tr.t(language, 'digest.more', { n: total - shown })] : []);
 
   function rateLine(language: Language, rates: UnitRates): string {
+    // Commendations sit beside the rates (never in them); a line without any stays as it was.
+    const praise = rates.praise > 0 ? tr.t(language, 'ranking.praise', { n: rates.praise }) : '';
     return tr.t(language, 'ranking.rates', {
       response: formatPercent(rates.response.value),
       resolution: formatPercent(rates.resolution.value),
@@ -85,7 +87,7 @@ export function createDigestRenderer(deps: DigestRendererDeps): DigestRenderer {
       mean: rates.satisfaction.mean === null ? '—' : formatNumber(rates.satisfaction.mean),
       ratings: rates.satisfaction.denominator,
       problems: rates.problems,
-    });
+    }) + praise;
   }
 
   function unitEntry(language: Language, unit: RankedUnit): string {
@@ -268,6 +270,14 @@ export function createDigestRenderer(deps: DigestRendererDeps): DigestRenderer {
       if (unranked.length > 0) rankingLines.push(tr.t(language, 'digest.unranked', { n: unranked.length, min: digest.ranking.settings.rankingMinProblems }));
       rankingLines.push(tr.t(language, 'digest.full_ranking'));
       blocks.push(rankingLines.join('\n'));
+
+      // Typical examples to hold up (典型引领): the units residents praised most, ranked or not.
+      const praised = digest.ranking.units.filter((unit) => unit.praise > 0).sort((a, b) => b.praise - a.praise || a.unitName.localeCompare(b.unitName, 'zh'));
+      if (praised.length > 0) {
+        const total = praised.reduce((n, unit) => n + unit.praise, 0);
+        const shown = praised.slice(0, BEST_AND_LAGGING).map((unit) => tr.t(language, 'digest.praise_unit', { unit: unit.unitName, n: unit.praise, problems: unit.problems }));
+        blocks.push([tr.t(language, 'digest.praise', { n: total }), ...shown, ...more(language, praised.length, shown.length)].join('\n'));
+      }
 
       return blocks.join('\n\n');
     },

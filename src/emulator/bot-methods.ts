@@ -215,7 +215,7 @@ export function createBotMethods(world: World, queue: UpdateQueue, options: BotM
     });
   }
 
-  function inputFile(params: Record<string, unknown>, field: 'photo' | 'document', files: Map<string, UploadedFile>): StoredFile {
+  function inputFile(params: Record<string, unknown>, field: 'photo' | 'document' | 'voice', files: Map<string, UploadedFile>): StoredFile {
     const kind: FileKind = field;
     const raw = params[field];
     let upload = files.get(field);
@@ -243,13 +243,14 @@ export function createBotMethods(world: World, queue: UpdateQueue, options: BotM
     }
     const existing = world.files.get(raw);
     if (!existing) throw badRequest('wrong file identifier/HTTP URL specified');
-    if ((kind === 'photo') !== (existing.kind === 'photo')) {
+    // Like Telegram: a photo is only a photo, a voice note only a voice note; other files go as documents.
+    if ((kind === 'photo') !== (existing.kind === 'photo') || (kind === 'voice' && existing.kind !== 'voice')) {
       throw badRequest(`wrong file identifier/HTTP URL specified: can't use file of type ${existing.kind} as ${kind}`);
     }
     return existing;
   }
 
-  function sendMedia(params: Record<string, unknown>, ctx: MethodContext, field: 'photo' | 'document'): MethodOutcome {
+  function sendMedia(params: Record<string, unknown>, ctx: MethodContext, field: 'photo' | 'document' | 'voice'): MethodOutcome {
     const state = resolveChat(params, { forSending: true });
     const caption = formatText(params, 'caption');
     const keyboard = attached(readMarkup(params, { inlineOnly: false }));
@@ -267,15 +268,17 @@ export function createBotMethods(world: World, queue: UpdateQueue, options: BotM
               },
             ],
           }
-        : {
-            document: {
-              file_id: file.file_id,
-              file_unique_id: file.file_unique_id,
-              file_name: file.filename,
-              mime_type: file.mime,
-              file_size: file.file_size,
-            },
-          };
+        : field === 'voice'
+          ? { voice: { file_id: file.file_id, file_unique_id: file.file_unique_id, duration: 1, mime_type: file.mime, file_size: file.file_size } }
+          : {
+              document: {
+                file_id: file.file_id,
+                file_unique_id: file.file_unique_id,
+                file_name: file.filename,
+                mime_type: file.mime,
+                file_size: file.file_size,
+              },
+            };
     const message = {
       ...baseMessage(state, params),
       ...media,
@@ -286,7 +289,7 @@ export function createBotMethods(world: World, queue: UpdateQueue, options: BotM
     publish(
       state,
       message,
-      field === 'photo' ? 'sendPhoto' : 'sendDocument',
+      field === 'photo' ? 'sendPhoto' : field === 'voice' ? 'sendVoice' : 'sendDocument',
       params,
       {
         ...(caption ? { caption: caption.text, entities: caption.entities, raw: asString(params, 'caption')! } : {}),
@@ -370,6 +373,7 @@ export function createBotMethods(world: World, queue: UpdateQueue, options: BotM
     },
 
     sendPhoto: (params, ctx) => sendMedia(params, ctx, 'photo'),
+    sendVoice: (params, ctx) => sendMedia(params, ctx, 'voice'),
 
     sendDocument: (params, ctx) => sendMedia(params, ctx, 'document'),
 

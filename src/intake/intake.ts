@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.ts';
 import type { Language } from '../domain/classification.ts';
+import { mediaSense, type MediaFile } from '../media/media.ts';
 
 /** A resident's message as the pipeline sees it: no Telegram types beyond plain ids. */
 export interface IncomingReport {
@@ -8,8 +9,9 @@ export interface IncomingReport {
   userId: number;
   /** The language replies should use, as the messenger reports the person's setting. */
   language: Language;
+  /** What the resident wrote (message or caption); empty for a voice note or photo sent alone. */
   text: string;
-  media?: { kind: 'photo' | 'video' | 'document' | 'animation'; fileId: string };
+  media?: MediaFile;
 }
 
 export interface Resident {
@@ -61,10 +63,18 @@ const toResident = (row: ResidentRow): Resident => ({
   forgottenAt: row.forgotten_at,
 });
 
+/** More than `maxMessages` within `windowMs` from one resident is a flood (FLOOD_MAX_MESSAGES, FLOOD_WINDOW_SECONDS). */
+export interface FloodRule {
+  maxMessages: number;
+  windowMs: number;
+}
+
+/** The flood rule, for reports and for direct replies alike: `recent` counted within the rule's window. */
+export const isFlooding = (recent: number, rule: FloodRule): boolean => recent >= rule.maxMessages;
+
 export interface IntakeOptions {
   now?: () => number;
-  /** More than `maxMessages` within `windowMs` from one resident is a flood. */
-  flood?: { maxMessages: number; windowMs: number };
+  flood?: FloodRule;
 }
 
 export function createIntake(db: Db, options: IntakeOptions = {}): Intake {
@@ -88,6 +98,11 @@ export function createIntake(db: Db, options: IntakeOptions = {}): Intake {
     `INSERT INTO reports (chat_id, message_id, resident_id, text, media_kind, media_file_id, reply_language, received_at, flooded)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, message_id) DO NOTHING`,
   );
+  // A report with nothing written (a voice note or photo alone) needs a look until a transcript or a person reads it.
+  const insertMedia = db.prepare(
+    `INSERT INTO report_media (report_id, kind, file_id, file_unique_id, duration, size, mime_type, needs_look, job_state, next_try_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
   const existingReport = db.prepare('SELECT id, flooded FROM reports WHERE chat_id = ? AND message_id = ?');
   const recentCount = db.prepare('SELECT COUNT(*) AS n FROM reports WHERE resident_id = ? AND received_at > ?');
 
@@ -100,19 +115,27 @@ export function createIntake(db: Db, options: IntakeOptions = {}): Intake {
     if (existing) return { reportId: existing.id, created: false, residentId: resident.id, flooded: existing.flooded === 1 };
     const at = now();
     const recent = (recentCount.get(resident.id, at - flood.windowMs) as { n: number }).n;
-    const flooded = recent >= flood.maxMessages;
+    const flooded = isFlooding(recent, flood);
     const result = insertReport.run(
       report.chatId,
       report.messageId,
       resident.id,
-      report.text,
+      report.text.trim() === '' && report.media ? null : report.text,
       report.media?.kind ?? null,
       report.media?.fileId ?? null,
       resident.language,
       at,
       flooded ? 1 : 0,
     );
-    return { reportId: Number(result.lastInsertRowid), created: true, residentId: resident.id, flooded };
+    const reportId = Number(result.lastInsertRowid);
+    const media = report.media;
+    if (media) {
+      const unread = report.text.trim() === '' ? 1 : 0;
+      // Sound or a photo with no words yet waits for the media job (src/pipeline/transcription-job.ts), when one runs.
+      const job = unread && mediaSense(media.kind) ? 'pending' : null;
+      insertMedia.run(reportId, media.kind, media.fileId, media.fileUniqueId ?? null, media.duration ?? null, media.size ?? null, media.mimeType ?? null, unread, job, job ? at : null);
+    }
+    return { reportId, created: true, residentId: resident.id, flooded };
   });
 
   return {

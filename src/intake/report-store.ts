@@ -24,6 +24,10 @@ export interface StoredReport {
   needsReclassify: boolean;
   flooded: boolean;
   problemId: number | null;
+  /** Taken out of the queue after too many unfinished classification attempts (staff may /retry it). */
+  setAsideAt: number | null;
+  /** The LLM refused this text; its offline label stays. */
+  llmRefusedAt: number | null;
 }
 
 interface ReportRow {
@@ -48,6 +52,8 @@ interface ReportRow {
   needs_reclassify: number;
   flooded: number;
   problem_id: number | null;
+  set_aside_at: number | null;
+  llm_refused_at: number | null;
 }
 
 const toReport = (r: ReportRow): StoredReport => ({
@@ -72,6 +78,8 @@ const toReport = (r: ReportRow): StoredReport => ({
   needsReclassify: r.needs_reclassify === 1,
   flooded: r.flooded === 1,
   problemId: r.problem_id,
+  setAsideAt: r.set_aside_at,
+  llmRefusedAt: r.llm_refused_at,
 });
 
 /** A resident's view of one of their reports (/my). */
@@ -81,14 +89,37 @@ export interface ResidentReportLine {
   receivedAt: number;
   state: 'received' | 'classified';
   problemStatus: ProblemStatus | null;
+  /** Settled without a problem: praise passed on, small talk answered, a question answered from the knowledge base. */
+  settledAs: 'praise' | 'chitchat' | 'answered' | null;
 }
 
 export interface ReportStore {
   get(id: number): StoredReport | undefined;
+  /**
+   * The report, unless its resident has been forgotten (/forget) since: read again inside every transaction that
+   * writes about a report after an await (a classification, a transcript), and build what is sent from this row.
+   */
+  stillWanted(id: number): StoredReport | undefined;
   /** Oldest reports not yet classified and answered. */
   pending(limit: number): number[];
   pendingCount(): number;
+  /** Reports to offer the LLM again, least-tried first. */
   needingReclassify(limit: number): StoredReport[];
+  /**
+   * Count one classification attempt before it starts (so one that hangs or dies still counts) and return the
+   * count; 0 when the report is no longer waiting.
+   */
+  beginAttempt(id: number): number;
+  /** Give back an attempt that failed for the database's sake (busy), not the report's. */
+  refundAttempt(id: number): void;
+  /** Out of the queue; false when it was no longer waiting. */
+  setAside(id: number, at: number): boolean;
+  /** Back into the queue with a fresh count of attempts (staff /retry); false when it was not set aside. */
+  putBack(id: number): boolean;
+  /** The LLM refused the text: the offline label stays and it is not offered again. */
+  markLlmRefused(id: number, at: number): void;
+  /** A re-classification failed for this report while the provider was up; returns how many have. */
+  countReclassifyFailure(id: number): number;
   saveLabel(id: number, label: Classification, by: ClassifierName, unitId: string | null, needsReclassify: boolean, at: number): void;
   clearReclassify(id: number): void;
   forResident(residentId: number, limit: number): { lines: ResidentReportLine[]; total: number };
@@ -97,17 +128,32 @@ export interface ReportStore {
 
 export function createReportStore(db: Db): ReportStore {
   const one = db.prepare('SELECT * FROM reports WHERE id = ?');
-  const pending = db.prepare(`SELECT id FROM reports WHERE state = 'received' ORDER BY id LIMIT ?`);
-  const pendingCount = db.prepare(`SELECT COUNT(*) AS n FROM reports WHERE state = 'received'`);
-  const reclassify = db.prepare(`SELECT * FROM reports WHERE needs_reclassify = 1 ORDER BY id LIMIT ?`);
+  // The one marker of a forgotten report: its resident's forgotten_at (src/intake/forget.ts sets it in the same
+  // transaction that erases the report). Such a report is never classified, labelled or answered again.
+  const wanted = `NOT EXISTS (SELECT 1 FROM residents s WHERE s.id = reports.resident_id AND s.forgotten_at IS NOT NULL)`;
+  const oneWanted = db.prepare(`SELECT * FROM reports WHERE id = ? AND ${wanted}`);
+  const pending = db.prepare(`SELECT id FROM reports WHERE state = 'received' AND set_aside_at IS NULL AND ${wanted} ORDER BY id LIMIT ?`);
+  const pendingCount = db.prepare(`SELECT COUNT(*) AS n FROM reports WHERE state = 'received' AND set_aside_at IS NULL AND ${wanted}`);
+  const reclassify = db.prepare(`SELECT * FROM reports WHERE needs_reclassify = 1 ORDER BY reclassify_attempts, id LIMIT ?`);
+  const beginAttempt = db.prepare(
+    `UPDATE reports SET classify_attempts = classify_attempts + 1 WHERE id = ? AND state = 'received' AND set_aside_at IS NULL
+     RETURNING classify_attempts`,
+  );
+  const refundAttempt = db.prepare('UPDATE reports SET classify_attempts = MAX(0, classify_attempts - 1) WHERE id = ?');
+  const setAside = db.prepare(`UPDATE reports SET set_aside_at = ? WHERE id = ? AND state = 'received' AND set_aside_at IS NULL`);
+  const putBack = db.prepare(`UPDATE reports SET set_aside_at = NULL, classify_attempts = 0 WHERE id = ? AND state = 'received' AND set_aside_at IS NOT NULL`);
+  const markRefused = db.prepare('UPDATE reports SET llm_refused_at = ?, needs_reclassify = 0 WHERE id = ?');
+  const reclassifyFailure = db.prepare(
+    'UPDATE reports SET reclassify_attempts = reclassify_attempts + 1 WHERE id = ? RETURNING reclassify_attempts',
+  );
   const save = db.prepare(
     `UPDATE reports SET state = 'classified', category = ?, kind = ?, urgent = ?, unit_written = ?, unit_id = ?,
-       summary = ?, language = ?, classified_by = ?, classified_at = ?, needs_reclassify = ? WHERE id = ?`,
+       summary = ?, language = ?, classified_by = ?, classified_at = ?, needs_reclassify = ?, classify_attempts = 0 WHERE id = ?`,
   );
   const clear = db.prepare('UPDATE reports SET needs_reclassify = 0 WHERE id = ?');
   const mine = db.prepare(
-    `SELECT r.id, r.category, r.received_at, r.state, p.status AS problem_status
-     FROM reports r LEFT JOIN problems p ON p.id = r.problem_id
+    `SELECT r.id, r.category, r.received_at, r.state, r.kind, p.status AS problem_status, kq.status AS question_status
+     FROM reports r LEFT JOIN problems p ON p.id = r.problem_id LEFT JOIN knowledge_questions kq ON kq.report_id = r.id
      WHERE r.resident_id = ? ORDER BY r.id DESC LIMIT ?`,
   );
   const mineCount = db.prepare('SELECT COUNT(*) AS n FROM reports WHERE resident_id = ?');
@@ -118,17 +164,35 @@ export function createReportStore(db: Db): ReportStore {
       const row = one.get(id) as ReportRow | undefined;
       return row ? toReport(row) : undefined;
     },
+    stillWanted(id) {
+      const row = oneWanted.get(id) as ReportRow | undefined;
+      return row ? toReport(row) : undefined;
+    },
     pending: (limit) => (pending.all(limit) as Array<{ id: number }>).map((r) => r.id),
     pendingCount: () => (pendingCount.get() as { n: number }).n,
     needingReclassify: (limit) => (reclassify.all(limit) as ReportRow[]).map(toReport),
+    beginAttempt: (id) => (beginAttempt.get(id) as { classify_attempts: number } | undefined)?.classify_attempts ?? 0,
+    refundAttempt: (id) => void refundAttempt.run(id),
+    setAside: (id, at) => setAside.run(at, id).changes > 0,
+    putBack: (id) => putBack.run(id).changes > 0,
+    markLlmRefused: (id, at) => void markRefused.run(at, id),
+    countReclassifyFailure: (id) => (reclassifyFailure.get(id) as { reclassify_attempts: number } | undefined)?.reclassify_attempts ?? 0,
     saveLabel(id, label, by, unitId, needsReclassify, at) {
       save.run(label.category, label.kind, label.urgent ? 1 : 0, label.unit, unitId, label.summary, label.language, by, at, needsReclassify ? 1 : 0, id);
     },
     clearReclassify: (id) => void clear.run(id),
     forResident(residentId, limit) {
-      const lines = (mine.all(residentId, limit) as Array<{ id: number; category: string | null; received_at: number; state: 'received' | 'classified'; problem_status: ProblemStatus | null }>).map(
-        (r) => ({ id: r.id, category: r.category, receivedAt: r.received_at, state: r.state, problemStatus: r.problem_status }),
-      );
+      type Row = { id: number; category: string | null; received_at: number; state: 'received' | 'classified'; kind: string | null; problem_status: ProblemStatus | null; question_status: string | null };
+      const lines = (mine.all(residentId, limit) as Row[]).map((r) => ({
+        id: r.id,
+        category: r.category,
+        receivedAt: r.received_at,
+        state: r.state,
+        problemStatus: r.problem_status,
+        // Not on the problem list: praise passed on, small talk answered, a question answered from the knowledge base.
+        settledAs:
+          r.problem_status !== null ? null : r.kind === 'praise' ? ('praise' as const) : r.kind === 'chitchat' ? ('chitchat' as const) : r.question_status === 'offered' || r.question_status === 'answered' ? ('answered' as const) : null,
+      }));
       return { lines, total: (mineCount.get(residentId) as { n: number }).n };
     },
     forProblem: (problemId, limit = 1000) => (byProblem.all(problemId, limit) as ReportRow[]).map(toReport),

@@ -1,4 +1,7 @@
 import type { Db } from '../db/database.ts';
+import type { Kind } from '../domain/classification.ts';
+import { fitMessage } from './fit-message.ts';
+import type { MediaKind } from '../media/media.ts';
 
 /** A button that answers with callback data. */
 export interface Button {
@@ -14,20 +17,27 @@ export type OutgoingMessage =
       buttons?: Button[][];
       /** Set on acknowledgements: when several are pending for one chat, they go out as one message. */
       ack?: AckPart;
+      /** The person's message this answers (shown as a quote; sent anyway if it is gone). */
+      replyTo?: number;
     }
   | { type: 'photo'; pngBase64: string; captionHtml: string }
-  | { type: 'document'; filename: string; contentBase64: string; captionHtml?: string };
+  | { type: 'document'; filename: string; contentBase64: string; captionHtml?: string }
+  /** A file Telegram already holds (a resident's voice note or photo), sent again by its file id. */
+  | { type: 'telegram_file'; media: MediaKind; fileId: string; captionHtml?: string };
 
 export interface AckPart {
   language: 'zh' | 'en';
   ticket: number;
   category: string;
-  kind: 'complaint' | 'suggestion' | 'inquiry' | 'praise';
+  kind: Kind;
   urgent: boolean;
   flooded: boolean;
+  /** A voice note or photo sent alone: the resident is told it will be listened to or looked at. */
+  media?: 'listen' | 'look';
 }
 
-export type OutboxKind = 'ack' | 'alert' | 'status' | 'survey' | 'reminder' | 'digest' | 'notice';
+/** `reply`: a direct answer to something a person did (a command, a sticker, an edit, a button). */
+export type OutboxKind = 'ack' | 'alert' | 'status' | 'survey' | 'reminder' | 'digest' | 'notice' | 'reply';
 
 export interface OutboxRow {
   id: number;
@@ -39,7 +49,10 @@ export interface OutboxRow {
 }
 
 export interface Outbox {
-  /** Queue a message; a second message with the same key is ignored (nothing is ever sent twice on purpose). */
+  /**
+   * Queue a message; a second message with the same key is ignored (nothing is ever sent twice on purpose).
+   * A message over Telegram's limits is queued as the several messages that say the same (src/outbox/fit-message.ts).
+   */
   enqueue(entry: { dedupeKey: string; chatId: number; kind: OutboxKind; message: OutgoingMessage }, at?: number): boolean;
   /** Pending rows that are due, oldest first. */
   due(now: number, limit: number): OutboxRow[];
@@ -57,6 +70,8 @@ export interface Outbox {
   /** The message we sent to a chat as Telegram message `telegramMessageId` (to understand a reply to it). */
   findSent(chatId: number, telegramMessageId: number): OutboxRow | undefined;
   pendingCount(): number;
+  /** Messages of `kind` queued for a chat since `since` (the flood rule for direct replies). */
+  queuedSince(chatId: number, kind: OutboxKind, since: number): number;
 }
 
 interface Row {
@@ -92,6 +107,7 @@ export function createOutbox(db: Db, now: () => number = Date.now): Outbox {
   const abandon = db.prepare(`UPDATE outbox SET state = 'undeliverable', last_error = ? WHERE chat_id = ? AND state = 'pending'`);
   const nextDue = db.prepare(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE state = 'pending'`);
   const pending = db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'`);
+  const queuedSince = db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE chat_id = ? AND kind = ? AND created_at > ?`).pluck();
   const sentAs = db.prepare(
     `SELECT id, dedupe_key, chat_id, kind, payload, attempts FROM outbox WHERE chat_id = ? AND telegram_message_id = ? AND state = 'sent' ORDER BY id DESC LIMIT 1`,
   );
@@ -109,10 +125,16 @@ export function createOutbox(db: Db, now: () => number = Date.now): Outbox {
     for (const id of ids) sent.run(at, messageId, id);
   });
 
+  // Every part of a long message is queued in one transaction: all of it, or (a duplicate key) none of it.
+  const enqueueTx = db.transaction((entry: Parameters<Outbox['enqueue']>[0], at: number): boolean => {
+    const parts = fitMessage(entry.message);
+    if (insert.run(entry.dedupeKey, entry.chatId, entry.kind, JSON.stringify(parts[0]), at, now()).changes === 0) return false;
+    parts.slice(1).forEach((part, i) => insert.run(`${entry.dedupeKey}#${i + 2}`, entry.chatId, entry.kind, JSON.stringify(part), at, now()));
+    return true;
+  });
+
   return {
-    enqueue(entry, at = now()) {
-      return insert.run(entry.dedupeKey, entry.chatId, entry.kind, JSON.stringify(entry.message), at, now()).changes > 0;
-    },
+    enqueue: (entry, at = now()) => enqueueTx(entry, at),
     due(at, limit) {
       return (selectDue.all(at, limit) as Row[]).map(toRow);
     },
@@ -132,6 +154,7 @@ export function createOutbox(db: Db, now: () => number = Date.now): Outbox {
     abandonChat: (chatId, error) => abandon.run(error, chatId).changes,
     nextDueAt: () => (nextDue.get() as { at: number | null }).at ?? undefined,
     pendingCount: () => (pending.get() as { n: number }).n,
+    queuedSince: (chatId, kind, since) => queuedSince.get(chatId, kind, since) as number,
     findSent(chatId, telegramMessageId) {
       const row = sentAs.get(chatId, telegramMessageId) as Row | undefined;
       return row ? toRow(row) : undefined;

@@ -6,7 +6,7 @@ import type { AckPart, Outbox, OutboxRow, OutgoingMessage } from './outbox.ts';
 export type DeliveryOutcome =
   | { ok: true; messageId: number }
   | { ok: false; retry: true; error: string; retryAfterMs?: number }
-  | { ok: false; retry: false; error: string; blocked: boolean };
+  | { ok: false; retry: false; error: string; blocked: boolean; migratedTo?: number };
 
 /** The one thing the outbox needs from a messenger. Telegram is one implementation (src/bot/telegram-transport.ts). */
 export interface Transport {
@@ -21,6 +21,13 @@ export interface SenderOptions {
   combineAcks: (parts: AckPart[]) => string;
   /** Someone blocked the bot: remember it so nothing more is queued for them. */
   onBlocked?: (chatId: number) => void;
+  /** A group became a supergroup: re-address everything pending for `from` to `to` (the outbox rows included). */
+  onChatMigrated?: (from: number, to: number) => void;
+  /**
+   * Is this instance still the one that sends (its lease in src/db/instance-lock.ts)? Asked before each
+   * batch: an instance that was paused and taken over must not send what the new holder sends too.
+   */
+  holdsLease?: () => boolean;
   now?: () => number;
   /** Deliveries in flight at once (Telegram allows about 30 messages a second overall). */
   concurrency?: number;
@@ -56,6 +63,7 @@ export function createSender(options: SenderOptions): Sender {
   let pumping = false;
   let pumpAgain = false;
   let pumpScheduled = false;
+  let leaseLost = false;
   const idleWaiters: Array<() => void> = [];
 
   function schedule(): void {
@@ -97,6 +105,12 @@ export function createSender(options: SenderOptions): Sender {
         pumpAgain = false;
         const free = concurrency - inFlight.size;
         if (free <= 0) break;
+        if (options.holdsLease && !options.holdsLease()) {
+          // The heartbeat stops this instance; until then, nothing more goes out from here.
+          if (!leaseLost) logger.error('outbox: this instance no longer holds the database lease; not sending');
+          leaseLost = true;
+          break;
+        }
         let rows: OutboxRow[];
         try {
           rows = outbox.dueByChat(now(), free + busyChats.size, 5000);
@@ -196,6 +210,10 @@ export function createSender(options: SenderOptions): Sender {
           const backoff = outcome.retryAfterMs ?? Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts, 10));
           outbox.markRetry(ids, outcome.error, now() + backoff);
           logger.warn({ chatId, attempts: attempts + 1, retryInMs: backoff, error: outcome.error }, 'outbox: delivery failed, will retry');
+        } else if (outcome.migratedTo !== undefined && options.onChatMigrated) {
+          // Not a refusal of the message: the chat moved. It goes to the new chat at once, in order.
+          options.onChatMigrated(chatId, outcome.migratedTo);
+          outbox.markRetry(ids, outcome.error, now());
         } else {
           outbox.markUndeliverable(ids, outcome.error);
           if (outcome.blocked) {

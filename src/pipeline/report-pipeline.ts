@@ -1,15 +1,28 @@
 import type { Logger } from 'pino';
 import { isBusyError, type Db } from '../db/database.ts';
 import type { Catalogue } from '../domain/categories.ts';
-import type { Classification, Language } from '../domain/classification.ts';
+import { becomesProblem, type Classification, type ClassifierName, type Language } from '../domain/classification.ts';
 import type { ReportClassifier } from '../classify/report-classifier.ts';
 import type { ReportStore, StoredReport } from '../intake/report-store.ts';
-import type { Outbox } from '../outbox/outbox.ts';
+import type { Outbox, OutgoingMessage } from '../outbox/outbox.ts';
 import type { Grouping, GroupingDecider, ReportForGrouping } from '../problems/grouping.ts';
 import { similarityDecider } from '../problems/grouping.ts';
 import type { ProblemStore } from '../problems/problem-store.ts';
 import type { StaffNotices } from '../replies/staff-notices.ts';
 import type { Replies } from '../replies/replies.ts';
+import type { NotProblems } from './not-problems.ts';
+import type { KnowledgeAnswerer, KnowledgeOutcome } from '../knowledge/answering.ts';
+import type { KnowledgeStore } from '../knowledge/knowledge-store.ts';
+import type { KnowledgeReplies } from '../replies/knowledge-replies.ts';
+import type { MediaStep } from './media-step.ts';
+
+const withSense = (sense: 'listen' | 'look' | undefined) => (sense ? { media: sense } : {});
+
+/** An urgent alert about a photo carries the photo, the alert as its caption (the outbox fits it to 1,024). */
+const withPhoto = (report: StoredReport, alert: OutgoingMessage): OutgoingMessage =>
+  report.mediaKind === 'photo' && report.mediaFileId !== null && alert.type === 'text'
+    ? { type: 'telegram_file', media: 'photo', fileId: report.mediaFileId, captionHtml: alert.html }
+    : alert;
 
 /**
  * The pipeline after intake, one report at a time: classify → attach to a problem → queue the reply
@@ -25,6 +38,10 @@ export interface ReportPipeline {
   idle(): Promise<void>;
   /** Run one pass of background re-classification (also runs on a timer). */
   reclassifyPass(): Promise<number>;
+  /** Put a set-aside report back into the queue with fresh attempts; false when it is not set aside. */
+  retry(reportId: number): boolean;
+  /** Label a classified report again from its new text (a transcript or the resident's correction); undefined when it has none. */
+  relabel(reportId: number): Promise<Classification | undefined>;
 }
 
 export interface ReportPipelineOptions {
@@ -48,7 +65,25 @@ export interface ReportPipelineOptions {
   concurrency?: number;
   pollIntervalMs?: number;
   reclassifyIntervalMs?: number;
+  /** Attempts at classifying one report before it is set aside (default MAX_CLASSIFY_ATTEMPTS). */
+  maxClassifyAttempts?: number;
+  /** Voice notes and photos sent alone (issue 16); absent: such a report is classified from its empty text. */
+  media?: MediaStep;
+  /** Questions answered from the bureau's knowledge base instead of a ticket (issue 15); absent: every report is a ticket. */
+  knowledge?: { answerer: KnowledgeAnswerer; store: KnowledgeStore; replies: KnowledgeReplies };
+  /** Praise and chit-chat kept off the problem list (issue 18); absent: every report is a problem. */
+  notProblems?: NotProblems;
 }
+
+/**
+ * A report whose classification has started this often without finishing (it threw, or the process hung or died
+ * on it) is set aside: the resident is told a person will read it, staff are alerted, and the queue moves on.
+ * Counted in the database before each attempt, so a report that freezes the bot cannot freeze it again after
+ * every restart.
+ */
+export const MAX_CLASSIFY_ATTEMPTS = 3;
+/** Background re-classifications of one report that may fail while the provider is up before its offline label stays. */
+export const MAX_RECLASSIFY_FAILURES = 3;
 
 export function createReportPipeline(options: ReportPipelineOptions): ReportPipeline {
   const { db, reports, problems, classifier, grouping, outbox, replies, staffNotices, logger } = options;
@@ -101,29 +136,55 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
   }
 
   async function process(id: number): Promise<void> {
+    let counted = false;
     try {
       const report = reports.get(id);
-      if (!report || report.state !== 'received') return;
+      if (!report || report.state !== 'received' || report.setAsideAt !== null) return;
+      const attempt = reports.beginAttempt(id);
+      if (attempt === 0) return;
+      counted = true;
+      if (attempt > (options.maxClassifyAttempts ?? MAX_CLASSIFY_ATTEMPTS)) {
+        setAside(report, attempt - 1);
+        failures.delete(id);
+        return;
+      }
       const text = report.text ?? '';
-      const outcome = await classifier.classify(text, { residentId: report.residentId });
+      // A voice note or photo with no words yet is labelled for staff to look at, not classified from nothing.
+      const unread = options.media?.unreadOutcome(report);
+      const outcome = unread ?? (await classifier.classify(text, { residentId: report.residentId, stillWanted: () => reports.stillWanted(id) !== undefined }));
       const label = outcome.classification;
+      // The LLM decides grouping only when it just answered for this report (not failing, not over the
+      // resident's budget, not a flood), and the decision is paid from the same budget.
+      const mayAskLlm = () => outcome.by === 'llm' && !report.flooded && classifier.spendBudget(report.residentId);
+      // Praise and chit-chat are answered and recorded, never problems; anything urgent still reaches staff as one.
+      if (options.notProblems && !label.urgent && !becomesProblem(label.kind)) return settleNotProblem(report, label, outcome, options.notProblems);
+      // A question the knowledge base answers gets the answer instead of a ticket; "no" brings it back here,
+      // asked once only. Urgent reports always reach staff.
+      const knowledge = options.knowledge;
+      let unmatchedQuestion = false;
+      if (knowledge && report.text && !label.urgent && !knowledge.store.get(id)) {
+        const answer = await knowledge.answerer.answer(report.text, label.kind, mayAskLlm);
+        if (answer.answered) return offerAnswer(report, label, outcome, answer);
+        unmatchedQuestion = answer.reason === 'no_match';
+      }
       const candidate = toGrouping(report, label);
       let chosen: number | null = null;
       try {
-        // The LLM decides grouping only when it just answered for this report (not failing, not over the
-        // resident's budget, not a flood), and the decision is paid from the same budget.
-        const mayAskLlm = () => outcome.by === 'llm' && !report.flooded && classifier.spendBudget(report.residentId);
-        chosen = await decider.decide(candidate, grouping.shortlist(candidate, now()), mayAskLlm);
+        // Two unheard voice notes share a placeholder label, not a problem: each waits for its own words.
+        chosen = unread ? null : await decider.decide(candidate, grouping.shortlist(candidate, now()), mayAskLlm);
       } catch (error) {
         logger.warn({ err: error, reportId: id }, 'grouping decision failed; opening a new problem');
       }
       db.transaction(() => {
-        const fresh = reports.get(id);
+        // Read again after the awaits: answered meanwhile, or its resident forgotten (/forget): nothing is written or sent.
+        const fresh = reports.stillWanted(id);
         if (!fresh || fresh.state !== 'received') return;
         reports.saveLabel(id, label, outcome.by, candidate.unitId, outcome.needsReclassify, now());
+        if (outcome.reason === 'llm_refused') reports.markLlmRefused(id, now());
         const attached = grouping.attach(candidate, chosen, now());
-        queueAck(report, label);
-        if (label.urgent) queueAlerts(report, label, candidate.unitId);
+        queueAck(fresh, label);
+        if (unmatchedQuestion) knowledge?.store.unmatched(id, now());
+        if (label.urgent) queueAlerts(fresh, label, candidate.unitId);
         if (attached.reopened) queueStaff(`recurring:${attached.problemId}:${id}`, (lang) => staffNotices.recurring(lang, problems.get(attached.problemId)!, id));
         if (attached.becameWidespread) queueStaff(`widespread:${attached.problemId}`, (lang) => staffNotices.widespread(lang, problems.get(attached.problemId)!));
       }).immediate();
@@ -135,9 +196,64 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
       failures.set(id, count);
       const delay = Math.min(60_000, 250 * 2 ** Math.min(count, 8));
       retryAt.set(id, now() + delay);
-      if (isBusyError(error)) logger.warn({ reportId: id, retryInMs: delay }, 'database busy; report will be retried');
-      else logger.error({ err: error, reportId: id, attempt: count }, 'processing a report failed; it will be retried');
+      if (isBusyError(error)) {
+        // The database's trouble, not the report's: the attempt does not count towards setting it aside.
+        if (counted) {
+          try {
+            reports.refundAttempt(id);
+          } catch {
+            // still busy: one attempt too many is counted, which only brings setting aside a little closer
+          }
+        }
+        logger.warn({ reportId: id, retryInMs: delay }, 'database busy; report will be retried');
+      } else logger.error({ err: error, reportId: id, attempt: count }, 'processing a report failed; it will be retried');
     }
+  }
+
+  /** Out of the queue: the resident gets their one reply (a person will read it), staff get the text. */
+  function setAside(report: StoredReport, attempts: number): void {
+    let done = false;
+    db.transaction(() => {
+      if (!reports.setAside(report.id, now())) return;
+      // The acknowledgement's own key: whatever happens to the report later, the resident is answered once.
+      outbox.enqueue({ dedupeKey: `ack:${report.id}`, chatId: report.chatId, kind: 'reply', message: replies.setAside(report.replyLanguage, report.id) });
+      queueStaff(`set-aside:${report.id}`, (lang) => staffNotices.setAside(lang, { ticket: report.id, text: report.text ?? '', attempts }));
+      done = true;
+    }).immediate();
+    if (!done) return;
+    options.onQueued();
+    logger.error({ reportId: report.id, attempts }, 'a report could not be classified; set aside for staff (/retry to try again)');
+  }
+
+  /** The entry (or composed answer) with yes/no buttons; the report is labelled but joins no problem yet. */
+  function offerAnswer(report: StoredReport, label: Classification, outcome: { by: 'llm' | 'offline'; needsReclassify: boolean }, answer: Extract<KnowledgeOutcome, { answered: true }>): void {
+    const knowledge = options.knowledge!;
+    db.transaction(() => {
+      const fresh = reports.stillWanted(report.id);
+      if (!fresh || fresh.state !== 'received') return;
+      const unitId = label.unit ? options.matchUnit(label.unit) : null;
+      reports.saveLabel(report.id, label, outcome.by, unitId, outcome.needsReclassify, now());
+      knowledge.store.offered(report.id, answer.entry, answer.cited.map((e) => e.id), answer.by, now());
+      outbox.enqueue({ dedupeKey: `kb:${report.id}`, chatId: fresh.chatId, kind: 'status', message: knowledge.replies.answer(fresh.replyLanguage, report.id, answer) });
+    }).immediate();
+    failures.delete(report.id);
+    options.onQueued();
+    logger.debug({ reportId: report.id, entryId: answer.entry.id, by: answer.by }, 'question answered from the knowledge base');
+  }
+
+  /** Praise or chit-chat: labelled, answered and (praise) sent to staff as a commendation, in one transaction. */
+  function settleNotProblem(report: StoredReport, label: Classification, outcome: { by: 'llm' | 'offline'; needsReclassify: boolean }, notProblems: NotProblems): void {
+    let route: string | undefined;
+    db.transaction(() => {
+      const fresh = reports.stillWanted(report.id);
+      if (!fresh || fresh.state !== 'received') return;
+      const unitId = label.unit ? options.matchUnit(label.unit) : null;
+      reports.saveLabel(report.id, label, outcome.by, unitId, outcome.needsReclassify, now());
+      route = notProblems.settle(fresh, label, unitId);
+    }).immediate();
+    failures.delete(report.id);
+    options.onQueued();
+    logger.debug({ reportId: report.id, kind: label.kind, route, by: outcome.by }, 'report answered; not a problem');
   }
 
   function toGrouping(report: StoredReport, label: Classification): ReportForGrouping {
@@ -146,6 +262,8 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
       text: report.text ?? label.summary,
       residentId: report.residentId,
       category: label.category,
+      // Urgent praise or chit-chat ("谢谢，孩子今天又被打了") is handled as a complaint.
+      kind: becomesProblem(label.kind) ? label.kind : 'complaint',
       urgent: label.urgent,
       unitId: label.unit ? options.matchUnit(label.unit) : null,
       unitWritten: label.unit,
@@ -165,6 +283,7 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
         kind: label.kind,
         urgent: label.urgent,
         flooded: report.flooded,
+        ...withSense(options.media?.senseOf(report)),
       }),
     });
   }
@@ -175,7 +294,7 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
         dedupeKey: `alert:${report.id}:${chatId}`,
         chatId,
         kind: 'alert',
-        message: replies.alert(options.staffLanguage, { ticket: report.id, text: report.text ?? '', classification: label, unitName: staffNotices.unitName(unitId) }),
+        message: withPhoto(report, replies.alert(options.staffLanguage, { ticket: report.id, text: report.text ?? '', classification: label, unitName: staffNotices.unitName(unitId) })),
       });
     }
   }
@@ -186,7 +305,11 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
     }
   }
 
-  /** Ask the LLM again about reports it could not label when they arrived. */
+  /**
+   * Ask the LLM again about reports it could not label when they arrived. A report the LLM refuses keeps its
+   * offline label for good; one that fails while the provider is up is passed over (and given up after a few
+   * tries), so no single report holds up the others. Only a provider that is down ends the pass.
+   */
   async function reclassifyPass(): Promise<number> {
     if (!classifier.hasLlm || classifier.breaker.state === 'open') return 0;
     let done = 0;
@@ -195,21 +318,45 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
         reports.clearReclassify(report.id);
         continue;
       }
-      const label = await classifier.reclassify(report.text);
-      if (!label) break; // still down: try again on the next pass
-      db.transaction(() => applyReclassification(report, label)).immediate();
-      done++;
+      const result = await classifier.reclassify(report.text, () => reports.stillWanted(report.id) !== undefined);
+      if (result.status === 'labelled') {
+        if (db.transaction(() => applyReclassification(report.id, result.label)).immediate()) done++;
+      } else if (result.status === 'refused') {
+        reports.markLlmRefused(report.id, now());
+        logger.info({ reportId: report.id }, 'the LLM refused a report; its offline label stays');
+      } else if (result.providerDown) {
+        break; // try again on the next pass
+      } else if (reports.countReclassifyFailure(report.id) >= MAX_RECLASSIFY_FAILURES) {
+        reports.clearReclassify(report.id);
+        logger.warn({ reportId: report.id, attempts: MAX_RECLASSIFY_FAILURES }, 'the LLM could not label a report; its offline label stays');
+      }
     }
     if (done > 0) options.onQueued();
     return done;
   }
 
-  function applyReclassification(report: StoredReport, label: Classification): void {
+  /** Staff put a set-aside report back into the queue (/retry). */
+  function retry(reportId: number): boolean {
+    const back = reports.putBack(reportId);
+    if (back) {
+      failures.delete(reportId);
+      retryAt.delete(reportId);
+      if (running) setImmediate(fill);
+    }
+    return back;
+  }
+
+  /** Inside a transaction after the LLM's await; false when the report's resident was forgotten meanwhile. */
+  function applyReclassification(reportId: number, better: Classification, by: ClassifierName = 'llm', retitle = false): boolean {
+    const report = reports.stillWanted(reportId);
+    if (!report) return false;
+    // The resident was already answered: a ticket stays a ticket and chit-chat stays in /inbox other (staff promote it).
+    const label = report.kind !== null && becomesProblem(report.kind) !== becomesProblem(better.kind) ? { ...better, kind: report.kind } : better;
     const unitId = label.unit ? options.matchUnit(label.unit) : null;
-    reports.saveLabel(report.id, label, 'llm', unitId, false, now());
+    reports.saveLabel(report.id, label, by, unitId, false, now());
     const problem = report.problemId === null ? undefined : problems.get(report.problemId);
     // A problem that is only this report follows its better label; a shared problem is left to staff (/split).
-    if (problem && problem.reportCount === 1 && (problem.category !== label.category || problem.unitId !== unitId)) {
+    if (problem && problem.reportCount === 1 && (retitle || problem.category !== label.category || problem.unitId !== unitId)) {
       problems.update(problem.id, { category: label.category, title: label.summary, unitId, unitWritten: unitId ? null : label.unit }, now());
       problems.record(problem.id, { at: now(), actor: { type: 'system' }, action: 'reclassified', note: `${problem.category} → ${label.category}` });
     }
@@ -217,6 +364,17 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
       if (problem && !problem.urgent) problems.update(problem.id, { urgent: true }, now());
       queueAlerts(report, label, unitId);
     }
+    return true;
+  }
+
+  /** The report got words after it was answered (a voice note's transcript, issue 16): label them like new. */
+  async function relabel(reportId: number): Promise<Classification | undefined> {
+    const report = reports.get(reportId);
+    if (!report?.text || report.state !== 'classified') return undefined;
+    const outcome = await classifier.classify(report.text, { residentId: report.residentId, stillWanted: () => reports.stillWanted(reportId) !== undefined });
+    if (!db.transaction(() => applyReclassification(reportId, outcome.classification, outcome.by, true)).immediate()) return undefined;
+    options.onQueued();
+    return outcome.classification;
   }
 
   function scheduleReclassify(): void {
@@ -261,5 +419,7 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
       });
     },
     reclassifyPass,
+    retry,
+    relabel,
   };
 }

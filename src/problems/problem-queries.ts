@@ -43,6 +43,8 @@ export interface ReportLine {
   text: string | null;
   summary: string | null;
   mediaKind: string | null;
+  /** The file Telegram keeps for this report (voice note, photo…); null when there is none or /forget erased it. */
+  mediaFileId: string | null;
   urgent: boolean;
 }
 
@@ -152,7 +154,9 @@ export function createProblemQueries(db: Db): ProblemQueries {
     },
 
     search(words, limit) {
-      const terms = words.split(/\s+/).filter(Boolean).slice(0, 5);
+      // Control characters (a NUL ends an FTS5 string early: "unterminated string") and lone surrogates match
+      // nothing anyone wrote: they separate words like spaces do.
+      const terms = words.replace(/[\p{Cc}\p{Cs}]/gu, ' ').split(/\s+/).filter(Boolean).slice(0, 5);
       if (terms.length === 0) return [];
       // LIKE with escaped wildcards, bound as parameters: the words are data, never SQL.
       const like = (t: string) => `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -180,11 +184,11 @@ export function createProblemQueries(db: Db): ProblemQueries {
 
     reportsOf(problemId, limit) {
       const rows = prepared(
-        'SELECT id, received_at, text, summary, media_kind, urgent FROM reports WHERE problem_id = ? ORDER BY received_at DESC, id DESC LIMIT ?',
-      ).all(problemId, limit) as Array<{ id: number; received_at: number; text: string | null; summary: string | null; media_kind: string | null; urgent: number | null }>;
+        'SELECT id, received_at, text, summary, media_kind, media_file_id, urgent FROM reports WHERE problem_id = ? ORDER BY received_at DESC, id DESC LIMIT ?',
+      ).all(problemId, limit) as Array<{ id: number; received_at: number; text: string | null; summary: string | null; media_kind: string | null; media_file_id: string | null; urgent: number | null }>;
       const total = (prepared('SELECT COUNT(*) AS n FROM reports WHERE problem_id = ?').get(problemId) as { n: number }).n;
       return {
-        reports: rows.map((r) => ({ id: r.id, receivedAt: r.received_at, text: r.text, summary: r.summary, mediaKind: r.media_kind, urgent: r.urgent === 1 })),
+        reports: rows.map((r) => ({ id: r.id, receivedAt: r.received_at, text: r.text, summary: r.summary, mediaKind: r.media_kind, mediaFileId: r.media_file_id, urgent: r.urgent === 1 })),
         total,
       };
     },

@@ -11,7 +11,12 @@ export interface StaffNotices {
   recurring(language: Language, problem: Problem, reportId: number): string;
   widespread(language: Language, problem: Problem): string;
   notFixed(language: Language, problem: Problem, reportId: number): string;
+  /** A report the pipeline could not classify, with its text, so a person reads it now. */
+  setAside(language: Language, report: { ticket: number; text: string; attempts: number }): string;
 }
+
+/** A set-aside report's text in the notice: enough to act on, well inside Telegram's 4,096 characters. */
+const SET_ASIDE_TEXT_MAX = 2500;
 
 export function createStaffNotices(tr: Translator, catalogue: Catalogue, unitNames: (unitId: string) => string | undefined): StaffNotices {
   const unitName = (unitId: string | null) => (unitId ? (unitNames(unitId) ?? unitId) : null);
@@ -36,6 +41,14 @@ export function createStaffNotices(tr: Translator, catalogue: Catalogue, unitNam
         category: catalogue.name(problem.category, language),
         residents: problem.residentCount,
       }),
+    setAside: (language, report) => {
+      const chars = Array.from(report.text);
+      return tr.t(language, 'notice.set_aside', {
+        ticket: report.ticket,
+        attempts: report.attempts,
+        text: chars.length > SET_ASIDE_TEXT_MAX ? `${chars.slice(0, SET_ASIDE_TEXT_MAX).join('')}…` : report.text,
+      });
+    },
     notFixed: (language, problem, reportId) =>
       tr.t(language, 'notice.not_fixed', {
         problem: problem.id,

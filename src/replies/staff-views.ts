@@ -8,6 +8,7 @@ import { isOverdue, type Problem, type ProblemEvent } from '../problems/problem.
 import type { DeskRefusal } from '../problems/problem-desk.ts';
 import type { ProblemFilter, ProblemPage, ReportLine, Summary } from '../problems/problem-queries.ts';
 import type { UnitRegistry } from '../units/unit-registry.ts';
+import { mediaMark, mediaSense } from '../media/media.ts';
 
 /** How the problem list looks in staff chats: text (Telegram HTML) and buttons, nothing about sending. */
 export interface StaffViews {
@@ -50,8 +51,16 @@ export function createStaffViews(tr: Translator, catalogue: Catalogue, units: Un
     return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('');
   };
 
+  /** A report's words for staff, marked 🎤/📷 when it came as a voice note or photo; a voice note alone shows its label. */
+  function reportText(language: Language, r: ReportLine): string {
+    const mark = mediaMark(r.mediaKind) || (r.mediaKind ? `[${r.mediaKind}]` : '');
+    if (r.text === null) return r.mediaFileId !== null ? cut(r.summary ?? mark) : tr.t(language, 'staff.detail.erased');
+    return mark ? `${mark} ${cut(r.text)}` : cut(r.text);
+  }
+
   function flags(language: Language, p: Problem, now: number): string {
     const marks = [
+      p.kind !== 'complaint' && tr.t(language, `staff.flag.${p.kind}`),
       p.urgent && tr.t(language, 'staff.flag.urgent'),
       isOverdue(p, now) && tr.t(language, 'staff.flag.overdue'),
       p.recurring && tr.t(language, 'staff.flag.recurring'),
@@ -62,6 +71,7 @@ export function createStaffViews(tr: Translator, catalogue: Catalogue, units: Un
 
   function flagWords(language: Language, p: Problem, now: number): string {
     return [
+      p.kind !== 'complaint' && tr.t(language, `staff.flags_words.${p.kind}`),
       p.urgent && tr.t(language, 'staff.flags_words.urgent'),
       isOverdue(p, now) && tr.t(language, 'staff.flags_words.overdue'),
       p.recurring && tr.t(language, 'staff.flags_words.recurring'),
@@ -202,6 +212,11 @@ export function createStaffViews(tr: Translator, catalogue: Catalogue, units: Un
         ],
       ];
       if (reports.total > reports.reports.length) buttons.push([{ text: tr.t(language, 'staff.buttons.reports'), data: `pr:${p.id}` }]);
+      // The original voice note or photo, re-sent to this chat by its file id (issue 16).
+      const originals = reports.reports
+        .filter((r) => r.mediaFileId !== null && mediaSense(r.mediaKind))
+        .map((r) => ({ text: tr.t(language, 'staff.buttons.media', { mark: mediaMark(r.mediaKind), ticket: r.id }), data: `rm:${r.id}` }));
+      for (let i = 0; i < originals.length; i += 3) buttons.push(originals.slice(i, i + 3));
       // The newer problem goes into the older one, as staff would with /merge: the older keeps its number and history.
       for (const { problem: other } of possiblySame) {
         const [from, into] = other.id < p.id ? [p.id, other.id] : [other.id, p.id];
@@ -217,7 +232,7 @@ export function createStaffViews(tr: Translator, catalogue: Catalogue, units: Un
           tr.t(language, 'staff.detail.report_line', {
             id: r.id,
             at: formatDateTime(r.receivedAt, timezone),
-            text: r.text === null ? tr.t(language, 'staff.detail.erased') : cut(r.text) + (r.mediaKind ? ` [${r.mediaKind}]` : ''),
+            text: reportText(language, r),
           }),
         ),
       ].join('\n');
@@ -308,6 +323,8 @@ export function createStaffViews(tr: Translator, catalogue: Catalogue, units: Un
           return tr.t(language, 'staff.last_report');
         case 'closed_problem':
           return tr.t(language, 'staff.closed_problem', { id: r.problemId });
+        case 'not_a_suggestion':
+          return tr.t(language, 'staff.not_a_suggestion', { id: r.problemId });
       }
     },
   };

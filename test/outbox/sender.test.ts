@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/database.ts';
 import { createOutbox, type AckPart, type Outbox, type OutgoingMessage } from '../../src/outbox/outbox.ts';
 import { createSender, type DeliveryOutcome, type Sender } from '../../src/outbox/sender.ts';
+import { acquireInstanceLock } from '../../src/db/instance-lock.ts';
 import { tempDir } from '../support/harness.ts';
 
 let dir: ReturnType<typeof tempDir>;
@@ -28,8 +29,9 @@ afterEach(async () => {
 
 const ack = (ticket: number, flooded = false): AckPart => ({ language: 'zh', ticket, category: 'food', kind: 'complaint', urgent: false, flooded });
 
-function start(): Sender {
+function start(extra: { holdsLease?: () => boolean } = {}): Sender {
   sender = createSender({
+    ...extra,
     outbox,
     transport: {
       deliver: async (chatId, message) => {
@@ -47,6 +49,26 @@ function start(): Sender {
 const text = (m: OutgoingMessage) => (m.type === 'text' ? m.html : '');
 
 describe('the outbox sender', () => {
+  it('sends nothing more once this instance no longer holds the database lease (a paused bot that was taken over)', async () => {
+    const lock = acquireInstanceLock(db);
+    try {
+      outbox.enqueue({ dedupeKey: 'status:1', chatId: 10, kind: 'status', message: { type: 'text', html: 'before' } });
+      const running = start({ holdsLease: () => lock.held() });
+      await running.idle();
+      expect(delivered.map((d) => text(d.message))).toEqual(['before']);
+      // Another instance took the lease over (what acquireInstanceLock writes when it takes over).
+      db.prepare(`UPDATE instance_lock SET owner = 'the-new-holder', pid = pid + 1 WHERE id = 1`).run();
+      outbox.enqueue({ dedupeKey: 'status:2', chatId: 10, kind: 'status', message: { type: 'text', html: 'after' } });
+      outbox.enqueue({ dedupeKey: 'status:3', chatId: 20, kind: 'status', message: { type: 'text', html: 'after' } });
+      running.wake();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(delivered.map((d) => text(d.message))).toEqual(['before']);
+      expect(outbox.pendingCount()).toBe(2);
+    } finally {
+      lock.release();
+    }
+  });
+
   it('folds a chat’s waiting acknowledgements into one message and keeps each chat in order', async () => {
     for (const t of [1, 2, 3]) outbox.enqueue({ dedupeKey: `ack:${t}`, chatId: 10, kind: 'ack', message: { type: 'text', html: `ack ${t}`, ack: ack(t) } });
     outbox.enqueue({ dedupeKey: 'status:1', chatId: 10, kind: 'status', message: { type: 'text', html: 'status after' } });

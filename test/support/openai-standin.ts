@@ -27,7 +27,13 @@ export type StandinMode =
   /** A 200 whose body is not JSON (a proxy's error page). */
   | 'garbage_http'
   /** finish_reason "length" with truncated content. */
-  | 'length';
+  | 'length'
+  /** DashScope's content inspection: 400 `data_inspection_failed`, "Input data may contain inappropriate content." */
+  | 'content_filter'
+  /** Azure OpenAI's content filter on the prompt: 400 with code `content_filter`. */
+  | 'content_filter_azure'
+  /** A 200 whose completion the content filter cut: finish_reason "content_filter", no content. */
+  | 'content_filter_finish';
 
 export type StandinOutcome = StandinMode | 'bad_request' | 'unauthorized' | 'not_found' | 'responder_error';
 
@@ -85,10 +91,17 @@ export interface OpenAiStandin {
   start(): Promise<void>;
   stop(): Promise<void>;
   setResponder(responder: Responder): void;
+  /** What `/audio/transcriptions` hears in an upload (default: the words after `SAY:` in its bytes). */
+  setTranscriber(transcriber: Transcriber): void;
   setLatency(latency: number | { meanMs: number; jitterMs: number }): void;
   setMode(mode: StandinMode, options?: { retryAfterSeconds?: number }): void;
   /** Modes used once each, in order, by the next requests; then the mode set with setMode applies again. */
   queueModes(modes: StandinMode[]): void;
+  /**
+   * A mode chosen per request (e.g. a content filter for texts with a marker) before queued modes and setMode;
+   * undefined from the rule, or no rule, leaves the choice to them.
+   */
+  setModeFor(rule: ((request: StandinRequest) => StandinMode | undefined) | undefined): void;
   readonly requests: readonly RecordedRequest[];
   readonly counts: Readonly<Record<StandinOutcome, number>>;
   /** Back to mode 'ok', no latency, the default responder, empty records. */
@@ -113,7 +126,8 @@ export interface JsonSchema {
 
 const OUTCOMES: StandinOutcome[] = [
   'ok', 'timeout', 'server_error', 'rate_limited', 'invalid_json', 'schema_violation', 'refusal', 'garbage_http',
-  'length', 'bad_request', 'unauthorized', 'not_found', 'responder_error',
+  'length', 'content_filter', 'content_filter_azure', 'content_filter_finish', 'bad_request', 'unauthorized', 'not_found',
+  'responder_error',
 ];
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 
@@ -136,9 +150,11 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
   const held = new Set<Socket>();
   const timers = new Set<{ timer: NodeJS.Timeout; done: () => void }>();
   let responder: Responder = defaultResponder;
+  let transcriber: Transcriber = defaultTranscriber;
   let mode: StandinMode = 'ok';
   let retryAfterSeconds = 1;
   let queued: StandinMode[] = [];
+  let modeFor: ((request: StandinRequest) => StandinMode | undefined) | undefined;
   let latency = { meanMs: 0, jitterMs: 0 };
   let random = seededRandom(options.seed ?? 1);
   let completionCounter = 0;
@@ -171,6 +187,42 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
     });
   }
 
+  /**
+   * `/audio/transcriptions` as the API answers it (issue 16): a multipart upload with `file` and `model`; the
+   * answer is `{ text }` from the transcriber (default: the words after `SAY:` in the bytes). Modes apply as for
+   * chat: 'server_error', 'rate_limited' and 'timeout' fail the call; anything else answers.
+   */
+  async function transcribe(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
+    const form = parseMultipart(raw, String(req.headers['content-type'] ?? ''));
+    const body = { model: form.fields.model, file: form.file && { filename: form.file.filename, bytes: form.file.data.length, type: form.file.type }, fields: form.fields };
+    if (!/^Bearer \S+$/.test(req.headers.authorization ?? '')) {
+      record(req, body, 'unauthorized');
+      return sendError(res, 401, { message: 'missing API key', type: 'invalid_request_error', param: null, code: null });
+    }
+    if (!form.file || !form.fields.model) {
+      record(req, body, 'bad_request');
+      return sendError(res, 400, { message: "Missing required parameter: 'file' or 'model'.", type: 'invalid_request_error', param: 'file', code: null });
+    }
+    const current = queued.shift() ?? mode;
+    const delay = Math.max(0, latency.meanMs + (random() * 2 - 1) * latency.jitterMs);
+    if (current === 'timeout') {
+      record(req, body, 'timeout', delay);
+      held.add(req.socket);
+      req.socket.once('close', () => held.delete(req.socket));
+      return;
+    }
+    await sleep(delay);
+    if (res.destroyed) return;
+    if (current === 'server_error' || current === 'rate_limited') {
+      record(req, body, current, delay);
+      return sendError(res, current === 'server_error' ? 500 : 429, { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null });
+    }
+    record(req, body, 'ok', delay);
+    const text = transcriber(form.file.data, form.fields.model);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ text }));
+  }
+
   function record(req: IncomingMessage, body: unknown, outcome: StandinOutcome, latencyMs = 0): void {
     requests.push({ at: Date.now(), method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body, outcome, latencyMs });
     counts[outcome]++;
@@ -178,6 +230,7 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readAll(req);
+    if ((req.url ?? '').split('?')[0] === '/v1/audio/transcriptions') return transcribe(req, res, raw);
     let body: unknown = raw.toString('utf8');
     try {
       body = JSON.parse(body as string);
@@ -194,7 +247,7 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
       return;
     }
 
-    const current = queued.shift() ?? mode;
+    const current = modeFor?.(request) ?? queued.shift() ?? mode;
     const delay = Math.max(0, latency.meanMs + (random() * 2 - 1) * latency.jitterMs);
     if (current === 'timeout') {
       record(req, body, 'timeout', delay);
@@ -234,6 +287,20 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('<html><body><h1>Upstream proxy error</h1></body></html>');
         return;
+      case 'content_filter':
+        record(req, body, current, delay);
+        sendError(res, 400, { message: 'Input data may contain inappropriate content.', type: 'data_inspection_failed', param: null, code: 'data_inspection_failed' });
+        return;
+      case 'content_filter_azure':
+        record(req, body, current, delay);
+        sendError(res, 400, {
+          message:
+            "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry.",
+          type: 'invalid_request_error',
+          param: 'prompt',
+          code: 'content_filter',
+        });
+        return;
       default:
         break;
     }
@@ -266,7 +333,7 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
     }
     let content: string | null = calls ? null : typeof answer === 'string' ? answer : JSON.stringify(answer);
     let refusal: string | null = null;
-    let finishReason: 'stop' | 'length' | 'tool_calls' = calls ? 'tool_calls' : 'stop';
+    let finishReason: 'stop' | 'length' | 'tool_calls' | 'content_filter' = calls ? 'tool_calls' : 'stop';
 
     if (current === 'ok' && request.schema && typeof answer !== 'string') {
       const problems = validateAgainstSchema(answer, request.schema);
@@ -290,6 +357,10 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
     if (current === 'refusal') {
       content = null;
       refusal = "I'm sorry, but I can't assist with that request.";
+    }
+    if (current === 'content_filter_finish') {
+      content = null;
+      finishReason = 'content_filter';
     }
 
     record(req, body, current, delay);
@@ -365,6 +436,9 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
     setResponder(next) {
       responder = next;
     },
+    setTranscriber(next) {
+      transcriber = next;
+    },
     setLatency(next) {
       latency = typeof next === 'number' ? { meanMs: next, jitterMs: 0 } : { ...next };
     },
@@ -375,6 +449,9 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
     queueModes(modes) {
       queued.push(...modes);
     },
+    setModeFor(rule) {
+      modeFor = rule;
+    },
     get requests() {
       return requests;
     },
@@ -383,9 +460,11 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
     },
     reset() {
       responder = defaultResponder;
+      transcriber = defaultTranscriber;
       mode = 'ok';
       retryAfterSeconds = 1;
       queued = [];
+      modeFor = undefined;
       latency = { meanMs: 0, jitterMs: 0 };
       random = seededRandom(options.seed ?? 1);
       requests.length = 0;
@@ -669,6 +748,41 @@ function estimateTokens(text: string): number {
 }
 
 
+export type Transcriber = (audio: Buffer, model: string) => string;
+
+/** Deterministic "speech": the text after `SAY:` in the bytes, else a line naming the size. */
+const defaultTranscriber: Transcriber = (audio) => {
+  const text = audio.toString('utf8');
+  const at = text.indexOf('SAY:');
+  return at >= 0 ? text.slice(at + 4).trim() : `(${audio.length} bytes of speech)`;
+};
+
+/** The parts of a multipart/form-data body: text fields, and the `file` part's bytes. */
+function parseMultipart(raw: Buffer, contentType: string): { fields: Record<string, string>; file?: { filename: string; type: string; data: Buffer } } {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
+  const fields: Record<string, string> = {};
+  if (!boundary) return { fields };
+  const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]!}`);
+  let file: { filename: string; type: string; data: Buffer } | undefined;
+  let start = raw.indexOf(delimiter);
+  while (start >= 0) {
+    const next = raw.indexOf(delimiter, start + delimiter.length);
+    if (next < 0) break;
+    const part = raw.subarray(start + delimiter.length + 2, next - 2);
+    const split = part.indexOf('\r\n\r\n');
+    if (split >= 0) {
+      const head = part.subarray(0, split).toString('utf8');
+      const data = part.subarray(split + 4);
+      const name = /name="([^"]*)"/.exec(head)?.[1] ?? '';
+      const filename = /filename="([^"]*)"/.exec(head)?.[1];
+      if (filename !== undefined) file = { filename, type: /content-type:\s*(\S+)/i.exec(head)?.[1] ?? '', data };
+      else fields[name] = data.toString('utf8');
+    }
+    start = next;
+  }
+  return { fields, ...(file && { file }) };
+}
+
 async function readAll(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -685,4 +799,30 @@ function sendError(
   const text = JSON.stringify({ error });
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
+}
+
+/**
+ * Knowledge-answer mode (issue 15): answers `knowledge_answer` requests the way a careful model would, from
+ * the entries the request offers — the first offered entry whose heading shares a word-sized piece with the
+ * question, its first body line as the answer, citing it — and `{ answerable: false }` when none does.
+ * `invent` makes it add a date no entry contains (the answer the bot must refuse); `cite` overrides the ids
+ * it cites (e.g. one it was never offered). Any other request goes to `otherwise`.
+ */
+export function knowledgeAnswerResponder(
+  otherwise: Responder,
+  options: { invent?: string; cite?: string[]; answerable?: boolean } = {},
+): Responder {
+  return (request) => {
+    if (request.schemaName !== 'knowledge_answer') return otherwise(request);
+    const { question, entries } = JSON.parse(request.lastUserText) as { question: string; entries: Array<{ id: string; title: string; text: string }> };
+    const pieces = (s: string) => {
+      const han = Array.from(s.replace(/[^\p{Script=Han}]/gu, ''));
+      return new Set([...han.slice(1).map((c, i) => han[i]! + c), ...(s.toLowerCase().match(/[a-z]{4,}/g) ?? [])]);
+    };
+    const asked = pieces(question);
+    const chosen = options.answerable === false ? undefined : entries.find((e) => [...pieces(e.title)].filter((p) => asked.has(p)).length >= 2);
+    if (!chosen) return { answerable: false, answer: null, cited_entry_ids: [] };
+    const firstLine = chosen.text.split('\n').find((l) => l.trim() !== '') ?? chosen.text;
+    return { answerable: true, answer: options.invent ? `${firstLine} ${options.invent}` : firstLine, cited_entry_ids: options.cite ?? [chosen.id] };
+  };
 }

@@ -3,7 +3,6 @@ import type { Catalogue } from '../../domain/categories.ts';
 import type { Language } from '../../domain/classification.ts';
 import { endOfDate, PERIOD_NAMES, recentPeriod, type PeriodName } from '../../domain/periods.ts';
 import { formatDate } from '../../domain/time.ts';
-import { splitMessage } from '../../i18n/html.ts';
 import type { Translator } from '../../i18n/i18n.ts';
 import type { Button } from '../../outbox/outbox.ts';
 import { CLOSE_REASONS, type Actor, type CloseReason, type Problem } from '../../problems/problem.ts';
@@ -13,6 +12,7 @@ import type { ProblemFilter, ProblemQueries } from '../../problems/problem-queri
 import type { StaffViews } from '../../replies/staff-views.ts';
 import type { UnitRegistry } from '../../units/unit-registry.ts';
 import type { BotContext } from '../context.ts';
+import { echoOf, replyFitted } from '../reply-fitted.ts';
 import { keyboard } from '../telegram-transport.ts';
 
 export interface StaffFeatureDeps {
@@ -52,6 +52,11 @@ const REASON_WORDS: Record<string, CloseReason> = {
   重复: 'duplicate',
   非本局职责: 'not_our_responsibility',
   无法处理: 'no_action_possible',
+  // Suggestions only (the desk refuses them for other problems).
+  adopted: 'adopted',
+  noted: 'noted',
+  采纳: 'adopted',
+  已阅: 'noted',
 };
 
 /**
@@ -70,15 +75,13 @@ export function createStaffFeature(deps: StaffFeatureDeps): Composer<BotContext>
   const usage = (text: string) => tr.t(lang, 'staff.usage', { usage: text });
 
   async function send(ctx: BotContext, html: string, buttons?: Button[][]): Promise<void> {
-    const parts = splitMessage(html);
-    for (const [i, part] of parts.entries()) {
-      const last = i === parts.length - 1;
-      await ctx.reply(part, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(last && buttons?.length && { reply_markup: keyboard(buttons) }) });
-    }
+    await replyFitted(ctx, html, { link_preview_options: { is_disabled: true }, ...(buttons?.length && { reply_markup: keyboard(buttons) }) });
   }
 
   async function answer(ctx: BotContext, result: DeskResult, done: (p: Problem) => string): Promise<void> {
-    await send(ctx, result.ok ? done(result.value) : views.refusal(lang, result));
+    if (result.ok) return send(ctx, done(result.value));
+    // A unit name we do not know is echoed back: cut short, a 4,000-character "unit" makes no reply too long.
+    await send(ctx, views.refusal(lang, result.reason === 'no_such_unit' ? { ...result, unit: echoOf(result.unit) } : result));
   }
 
   const problemNumber = (s: string | undefined) => (s && /^#?\d{1,12}$/.test(s) ? Number(s.replace('#', '')) : undefined);
@@ -206,7 +209,7 @@ export function createStaffFeature(deps: StaffFeatureDeps): Composer<BotContext>
   staff.command('close', async (ctx) => {
     const [idText, reasonWord, ...note] = ctx.match.trim().split(/\s+/);
     const id = problemNumber(idText);
-    if (id === undefined || !reasonWord) return send(ctx, usage('/close N duplicate|not_our_responsibility|no_action_possible [note]'));
+    if (id === undefined || !reasonWord) return send(ctx, usage('/close N duplicate|not_our_responsibility|no_action_possible|adopted|noted [note]'));
     const reason = REASON_WORDS[reasonWord.toLowerCase()] ?? REASON_WORDS[reasonWord];
     if (!reason) return send(ctx, tr.t(lang, 'staff.bad_reason'));
     await answer(ctx, desk.close(id, reason, actor(ctx), note.join(' ') || undefined), (p) =>
@@ -242,7 +245,7 @@ export function createStaffFeature(deps: StaffFeatureDeps): Composer<BotContext>
   staff.command('search', async (ctx) => {
     const words = ctx.match.trim();
     if (!words) return send(ctx, usage('/search words'));
-    await send(ctx, views.search(lang, words, queries.search(words, 20), deps.now()));
+    await send(ctx, views.search(lang, echoOf(words), queries.search(words, 20), deps.now()));
   });
 
   staff.command('units', async (ctx) => {
