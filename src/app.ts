@@ -22,6 +22,8 @@ import { createPraiseFeature } from './bot/features/praise.ts';
 import { createInboxFeature } from './bot/features/inbox.ts';
 import { createKindQueries } from './intake/kind-queries.ts';
 import { createNotProblems } from './pipeline/not-problems.ts';
+import { backfillKinds } from './pipeline/backfill-kinds.ts';
+import { createOfflineClassifier, loadExamples } from './classify/offline/offline-classifier.ts';
 import { createKindNotices } from './replies/kind-notices.ts';
 import { createStaffMediaFeature } from './bot/features/staff-media.ts';
 import { createVoiceCorrectionFeature } from './bot/features/voice-correction.ts';
@@ -560,6 +562,8 @@ export function createApp(options: AppOptions): App {
     async start() {
       // Before anything is read or sent: a second bot on this database would send every reply twice.
       lock = acquireInstanceLock(db);
+      // Once per database, under the lock: chit-chat the old classifier put on the problem list leaves it (issue 18).
+      backfillKinds({ db, offline: () => createOfflineClassifier({ catalogue, examples: loadExamples() }), logger: logger.child({ module: 'kinds-backfill' }), now });
       lockTimer = setInterval(() => {
         if (lock && !lock.heartbeat()) fatal(new Error('instance lock lost'), 'another Minyi took over this database; stopping');
       }, LOCK_HEARTBEAT_MS);
