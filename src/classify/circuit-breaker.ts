@@ -38,7 +38,14 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
 
   return {
     tryAcquire() {
-      if (state === 'closed') return true;
+      // Closed and healthy: everyone goes. Once a request has failed, one at a time until the provider answers or the
+      // circuit opens, so a burst of residents in an outage's first seconds does not send a burst of requests.
+      if (state === 'closed' && consecutiveFailures === 0) return true;
+      if (state === 'closed') {
+        if (probeInFlight) return false;
+        probeInFlight = true;
+        return true;
+      }
       if (state === 'open' && now() >= openUntil) state = 'half_open';
       if (state === 'half_open' && !probeInFlight) {
         probeInFlight = true;
@@ -58,9 +65,10 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
         probeInFlight = false;
         cooldown = Math.min(max, cooldown * 2);
         open(retryAfterMs);
-      } else if (state === 'closed' && (consecutiveFailures >= threshold || retryAfterMs !== undefined)) {
+      } else if (state === 'closed') {
+        probeInFlight = false;
         // A 429 with retry-after is the provider asking us to stop: respect it at once.
-        open(retryAfterMs);
+        if (consecutiveFailures >= threshold || retryAfterMs !== undefined) open(retryAfterMs);
       }
     },
     get state() {

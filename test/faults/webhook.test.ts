@@ -103,8 +103,11 @@ describe('webhook mode', () => {
     const huge = Buffer.alloc(3_000_000, 0x61);
     const declared = await post(huge, { 'x-telegram-bot-api-secret-token': SECRET });
     const chunked = await post(huge, { 'x-telegram-bot-api-secret-token': SECRET }, { chunked: true });
-    expect(declared.status).toBe(413);
+    // The server answers 413 and closes at once; a client still uploading may see the close (EPIPE) before it
+    // reads the answer (status 0). Either way the body was refused; nothing reached the inbox (checked below).
+    expect([0, 413]).toContain(declared.status);
     expect([0, 413]).toContain(chunked.status);
+    expect(declared.ms, 'refused without reading 3 MB first').toBeLessThan(5_000);
     // Malformed: not JSON, and JSON that is not an update.
     const notJson = await post('{"update_id": 1, "message": ', { 'x-telegram-bot-api-secret-token': SECRET });
     const noId = await post('{"message": {}}', { 'x-telegram-bot-api-secret-token': SECRET });
@@ -122,7 +125,7 @@ describe('webhook mode', () => {
     expect(reply.text).toMatch(/#\d+/);
     expect(alive(bot)).toBe(true);
     outcome(
-      `webhook: ${answers.join(', ')}; wrong path ${wrongPath.status}, GET ${wrongMethod.status}; 3 MB declared ${declared.status} in ${declared.ms} ms, ` +
+      `webhook: ${answers.join(', ')}; wrong path ${wrongPath.status}, GET ${wrongMethod.status}; 3 MB declared ${declared.status || 'connection cut'} in ${declared.ms} ms, ` +
         `3 MB chunked ${chunked.status || 'connection cut'} in ${chunked.ms} ms; bad JSON ${notJson.status}, no update_id ${noId.status}; 0 processed; a real update answered`,
     );
   }, 60_000);
