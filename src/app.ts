@@ -49,7 +49,7 @@ import { createRetention } from './db/retention.ts';
 import { createBackupJob } from './db/backup.ts';
 import { loadCatalogue, type Catalogue } from './domain/categories.ts';
 import { createTranslator, type Translator } from './i18n/i18n.ts';
-import { createForgetting } from './intake/forget.ts';
+import { createForgetting, neutralTitles } from './intake/forget.ts';
 import { createInbox, type Inbox } from './intake/inbox.ts';
 import { createRedelivery } from './intake/redelivery.ts';
 import { createStaffChats, type StaffChats } from './intake/staff-chats.ts';
@@ -356,8 +356,7 @@ export function createApp(options: AppOptions): App {
           reports,
           forgetting: createForgetting(db, {
             cacheKeyOf: classificationCacheKey,
-            neutralTitle: (problem) =>
-              [catalogue.name(problem.category, config.staffLanguage), ...(problem.unitId ? [units.name(problem.unitId) ?? problem.unitId] : [])].join(' · '),
+            neutralTitle: neutralTitles(catalogue, (id) => units.name(id), config.staffLanguage),
             now,
           }),
           tr,
@@ -485,7 +484,7 @@ export function createApp(options: AppOptions): App {
           transcriber: createOpenAiTranscriber({ apiKey: config.llm.apiKey, baseURL: config.transcription.baseURL, model: config.transcription.model, timeoutMs: Math.max(config.llm.timeoutMs, 60_000), maxRetries: 0 }),
         }),
         ...(config.visionModel && openai && { describer: createOpenAiDescriber({ client: openai, model: config.visionModel, timeoutMs: Math.max(config.llm.timeoutMs, 30_000) }) }),
-        maxVoiceSeconds: config.transcription?.maxVoiceSeconds ?? 300,
+        maxVoiceSeconds: config.maxVoiceSeconds,
         relabel: (reportId) => pipeline.relabel(reportId),
         wakePipeline: () => pipeline.wake(),
         outbox,

@@ -161,7 +161,9 @@ export interface Config {
   telegramApiRoot: string;
   llm: LlmConfig | undefined;
   /** Voice notes → text (issue 16): absent without OPENAI_API_KEY and OPENAI_TRANSCRIBE_MODEL; longer notes are kept, not transcribed. */
-  transcription: { model: string; baseURL: string | undefined; maxVoiceSeconds: number } | undefined;
+  transcription: { model: string; baseURL: string | undefined } | undefined;
+  /** Voice notes longer than this are kept but not transcribed (MAX_VOICE_SECONDS). */
+  maxVoiceSeconds: number;
   /** Photos → a description (issue 16): a vision-capable chat model at OPENAI_BASE_URL; absent without OPENAI_API_KEY and OPENAI_VISION_MODEL. */
   visionModel: string | undefined;
   databasePath: string;
@@ -240,9 +242,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       : undefined,
     transcription:
       e.OPENAI_API_KEY && e.OPENAI_TRANSCRIBE_MODEL
-        ? { model: e.OPENAI_TRANSCRIBE_MODEL, baseURL: e.OPENAI_TRANSCRIBE_BASE_URL ?? e.OPENAI_BASE_URL, maxVoiceSeconds: e.MAX_VOICE_SECONDS }
+        ? { model: e.OPENAI_TRANSCRIBE_MODEL, baseURL: e.OPENAI_TRANSCRIBE_BASE_URL ?? e.OPENAI_BASE_URL }
         : undefined,
     visionModel: e.OPENAI_API_KEY ? e.OPENAI_VISION_MODEL : undefined,
+    maxVoiceSeconds: e.MAX_VOICE_SECONDS,
     databasePath: e.DATABASE_PATH,
     staffChatIds: e.STAFF_CHAT_IDS,
     staffLanguage: e.STAFF_LANGUAGE,

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { readJsonLines } from './cli-config.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -44,22 +45,10 @@ function fail(message: string): never {
 function readLines(file: string): Line[] {
   const lines: Line[] = [];
   let lastDay = 0;
-  for (const [i, raw] of readFileSync(file, 'utf8').split('\n').entries()) {
-    if (raw.trim() === '') continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      fail(`${file}:${i + 1}: not valid JSON`);
-    }
-    const line = Line.safeParse(parsed);
-    if (!line.success) {
-      const issue = line.error.issues[0]!;
-      fail(`${file}:${i + 1}: ${issue.path.join('.') || 'line'}: ${issue.message}`);
-    }
-    if (line.data.day < lastDay) fail(`${file}:${i + 1}: day goes back (${line.data.day} after ${lastDay}); lines must be in arrival order`);
-    lastDay = line.data.day;
-    lines.push(line.data);
+  for (const { data, line } of readJsonLines('eval:grouping', file, Line)) {
+    if (data.day < lastDay) fail(`${file}:${line}: day goes back (${data.day} after ${lastDay}); lines must be in arrival order`);
+    lastDay = data.day;
+    lines.push(data);
   }
   if (lines.length === 0) fail(`${file}: no lines`);
   return lines;
@@ -177,7 +166,6 @@ async function main(): Promise<void> {
     process.stderr.write(USAGE);
     process.exit(2);
   }
-  if (!existsSync(file)) fail(`no such file: ${file}`);
   const lines = readLines(file);
   if (existsSync('.env')) process.loadEnvFile('.env');
   const offline = args.includes('--offline') || !process.env.OPENAI_API_KEY;

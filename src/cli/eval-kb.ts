@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readJsonLines } from './cli-config.ts';
 import pino from 'pino';
 import { z } from 'zod';
 import { KINDS } from '../domain/classification.ts';
@@ -39,34 +40,13 @@ async function main(): Promise<void> {
     process.stderr.write('usage: npm run eval:kb -- FILE.jsonl [--offline] [--json] [--mistakes] [--today YYYY-MM-DD] [--dir FOLDER]\n');
     process.exit(2);
   }
-  if (!existsSync(file)) {
-    process.stderr.write(`eval:kb: no such file: ${file}\n`);
-    process.exit(2);
-  }
   if (today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(today)) {
     process.stderr.write('eval:kb: --today: expected a date as YYYY-MM-DD\n');
     process.exit(2);
   }
-  const items: Array<z.infer<typeof Line>> = [];
-  const lineNumbers: number[] = [];
-  for (const [i, raw] of readFileSync(file, 'utf8').split('\n').entries()) {
-    if (raw.trim() === '') continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      process.stderr.write(`eval:kb: ${file}:${i + 1}: not valid JSON\n`);
-      process.exit(2);
-    }
-    const line = Line.safeParse(parsed);
-    if (!line.success) {
-      const issue = line.error.issues[0]!;
-      process.stderr.write(`eval:kb: ${file}:${i + 1}: ${issue.path.join('.') || 'line'}: ${issue.message}\n`);
-      process.exit(2);
-    }
-    items.push(line.data);
-    lineNumbers.push(i + 1);
-  }
+  const read = readJsonLines('eval:kb', file, Line);
+  const items = read.map((r) => r.data);
+  const lineNumbers = read.map((r) => r.line);
   if (existsSync('.env')) process.loadEnvFile('.env');
   const timezone = process.env.TIMEZONE ?? 'Asia/Shanghai';
   // Noon in Shanghai of the pinned day: the same date in any zone from UTC−11 to UTC+12.

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readJsonLines } from './cli-config.ts';
 import pino from 'pino';
 import { z } from 'zod';
 import { evaluate, formatReport, type EvaluationRow } from '../classify/metrics.ts';
@@ -28,31 +29,9 @@ async function main(): Promise<void> {
     process.stderr.write('usage: npm run eval -- FILE.jsonl [--offline] [--json] [--mistakes]\n');
     process.exit(2);
   }
-  if (!existsSync(file)) {
-    process.stderr.write(`eval: no such file: ${file}\n`);
-    process.exit(2);
-  }
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const items: Array<z.infer<typeof Line>> = [];
-  const lineNumbers: number[] = [];
-  for (const [i, raw] of lines.entries()) {
-    if (raw.trim() === '') continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      process.stderr.write(`eval: ${file}:${i + 1}: not valid JSON\n`);
-      process.exit(2);
-    }
-    const line = Line.safeParse(parsed);
-    if (!line.success) {
-      const issue = line.error.issues[0]!;
-      process.stderr.write(`eval: ${file}:${i + 1}: ${issue.path.join('.') || 'line'}: ${issue.message}\n`);
-      process.exit(2);
-    }
-    items.push(line.data);
-    lineNumbers.push(i + 1);
-  }
+  const read = readJsonLines('eval', file, Line);
+  const items = read.map((r) => r.data);
+  const lineNumbers = read.map((r) => r.line);
   if (existsSync('.env')) process.loadEnvFile('.env');
   const catalogue = loadCatalogue();
   const { classifier, close } = classifierFromEnv({ offlineOnly, logger: pino({ level: 'silent' }) });

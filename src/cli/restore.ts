@@ -8,7 +8,7 @@ import { isBusyError, openDatabase } from '../db/database.ts';
 import { instanceLockHolder } from '../db/instance-lock.ts';
 import { classificationCacheKey } from '../classify/report-classifier.ts';
 import { loadCatalogue } from '../domain/categories.ts';
-import { createForgetting } from '../intake/forget.ts';
+import { createForgetting, neutralTitles } from '../intake/forget.ts';
 import { createUnitRegistry } from '../units/unit-registry.ts';
 import { configFromEnv, fail } from './cli-config.ts';
 
@@ -162,9 +162,7 @@ function replayForgets(target: string, aside: string, config: Config): number {
     const units = createUnitRegistry(db);
     const forgetting = createForgetting(db, {
       cacheKeyOf: classificationCacheKey,
-      // As the bot titles a problem whose only words were theirs (src/app.ts).
-      neutralTitle: (problem) =>
-        [catalogue.name(problem.category, config.staffLanguage), ...(problem.unitId ? [units.name(problem.unitId) ?? problem.unitId] : [])].join(' · '),
+      neutralTitle: neutralTitles(catalogue, (id) => units.name(id), config.staffLanguage),
     });
     for (const user of again) forgetting.forget(user);
     return again.length;

@@ -1,6 +1,8 @@
 import type { Db } from '../db/database.ts';
 import { escapeHtml } from '../i18n/html.ts';
 import type { RawUpdate } from './inbox.ts';
+import type { Catalogue } from '../domain/categories.ts';
+import type { Language } from '../domain/classification.ts';
 
 /**
  * /forget: the resident's identity and words are erased; what remains (category, unit, dates, status)
@@ -17,6 +19,11 @@ export interface ForgettingDeps {
   /** A title made of nobody's words: the problem's category and unit, in the staff language. */
   neutralTitle: (problem: { category: string; unitId: string | null }) => string;
   now?: () => number;
+}
+
+/** The title of a problem whose only words were theirs: its category and unit, in the staff language. */
+export function neutralTitles(catalogue: Pick<Catalogue, 'name'>, unitName: (unitId: string) => string | undefined, language: Language): ForgettingDeps['neutralTitle'] {
+  return (problem) => [catalogue.name(problem.category, language), ...(problem.unitId ? [unitName(problem.unitId) ?? problem.unitId] : [])].join(' · ');
 }
 
 /** What replaces their words where someone else's message quoted them. */
