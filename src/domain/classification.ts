@@ -25,7 +25,17 @@ export interface Classification {
   /** One line, at most SUMMARY_MAX_LENGTH characters, in the report's language. */
   summary: string;
   language: Language;
+  /**
+   * One of the subtopic ids in prompts/subtopics.json (议题, "<category>.<name>"), of this label's category; null or
+   * absent when the classifier could not tell.
+   */
+  subtopic?: string | null;
+  /** A ledger-line title naming unit + matter (≤ TITLE_MAX_LENGTH), when a model wrote one; absent offline. */
+  title?: string | null;
 }
+
+/** A problem's title reads like a line of the ledger: ≤ 30 Chinese characters, about 60 Latin ones. */
+export const TITLE_MAX_LENGTH = 60;
 
 /** Which classifier produced a label. */
 export type ClassifierName = 'llm' | 'offline';

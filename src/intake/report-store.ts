@@ -19,6 +19,10 @@ export interface StoredReport {
   unitWritten: string | null;
   unitId: string | null;
   summary: string | null;
+  /** Predicted subtopic id (prompts/subtopics.json), null when none. */
+  subtopic: string | null;
+  /** A model's ledger-line title for the matter, null offline. */
+  title: string | null;
   language: Language | null;
   classifiedBy: ClassifierName | null;
   needsReclassify: boolean;
@@ -47,6 +51,8 @@ interface ReportRow {
   unit_written: string | null;
   unit_id: string | null;
   summary: string | null;
+  subtopic: string | null;
+  title: string | null;
   language: Language | null;
   classified_by: ClassifierName | null;
   needs_reclassify: number;
@@ -73,6 +79,8 @@ const toReport = (r: ReportRow): StoredReport => ({
   unitWritten: r.unit_written,
   unitId: r.unit_id,
   summary: r.summary,
+  subtopic: r.subtopic,
+  title: r.title,
   language: r.language,
   classifiedBy: r.classified_by,
   needsReclassify: r.needs_reclassify === 1,
@@ -148,7 +156,7 @@ export function createReportStore(db: Db): ReportStore {
   );
   const save = db.prepare(
     `UPDATE reports SET state = 'classified', category = ?, kind = ?, urgent = ?, unit_written = ?, unit_id = ?,
-       summary = ?, language = ?, classified_by = ?, classified_at = ?, needs_reclassify = ?, classify_attempts = 0 WHERE id = ?`,
+       summary = ?, subtopic = ?, title = ?, language = ?, classified_by = ?, classified_at = ?, needs_reclassify = ?, classify_attempts = 0 WHERE id = ?`,
   );
   const clear = db.prepare('UPDATE reports SET needs_reclassify = 0 WHERE id = ?');
   const mine = db.prepare(
@@ -178,7 +186,7 @@ export function createReportStore(db: Db): ReportStore {
     markLlmRefused: (id, at) => void markRefused.run(at, id),
     countReclassifyFailure: (id) => (reclassifyFailure.get(id) as { reclassify_attempts: number } | undefined)?.reclassify_attempts ?? 0,
     saveLabel(id, label, by, unitId, needsReclassify, at) {
-      save.run(label.category, label.kind, label.urgent ? 1 : 0, label.unit, unitId, label.summary, label.language, by, at, needsReclassify ? 1 : 0, id);
+      save.run(label.category, label.kind, label.urgent ? 1 : 0, label.unit, unitId, label.summary, label.subtopic ?? null, label.title ?? null, label.language, by, at, needsReclassify ? 1 : 0, id);
     },
     clearReclassify: (id) => void clear.run(id),
     forResident(residentId, limit) {

@@ -78,6 +78,8 @@ export function createNotProblems(options: NotProblemsOptions): NotProblems {
       unitId: report.unitId,
       unitWritten: report.unitWritten,
       summary: report.summary ?? '',
+      subtopic: report.subtopic,
+      title: report.title,
     };
   }
 

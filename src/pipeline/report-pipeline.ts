@@ -268,6 +268,8 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
       unitId: label.unit ? options.matchUnit(label.unit) : null,
       unitWritten: label.unit,
       summary: label.summary,
+      subtopic: label.subtopic ?? null,
+      title: label.title ?? null,
     };
   }
 

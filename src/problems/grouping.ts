@@ -12,6 +12,10 @@ export interface ReportForGrouping {
   text: string;
   residentId: number | null;
   category: string;
+  /** The predicted subtopic (议题), null when none. */
+  subtopic?: string | null;
+  /** A model's ledger-line title for this report's matter, when one was written. */
+  title?: string | null;
   /** The kind a new problem gets (default complaint); praise and chit-chat never reach grouping. */
   kind?: ProblemKind;
   urgent: boolean;
@@ -177,6 +181,7 @@ export function createGrouping(db: Db, store: ProblemStore, deadlines: DeadlineR
           {
             title: report.summary,
             category: report.category,
+            subtopic: report.subtopic ?? null,
             kind: report.kind ?? 'complaint',
             unitId: report.unitId,
             unitWritten: report.unitId ? null : report.unitWritten,

@@ -8,6 +8,7 @@ export interface ProblemRow {
   id: number;
   title: string;
   category: string;
+  subtopic: string | null;
   kind: ProblemKind;
   unit_id: string | null;
   unit_written: string | null;
@@ -36,6 +37,7 @@ export const toProblem = (r: ProblemRow): Problem => ({
   id: r.id,
   title: r.title,
   category: r.category,
+  subtopic: r.subtopic,
   kind: r.kind,
   unitId: r.unit_id,
   unitWritten: r.unit_written,
@@ -63,6 +65,7 @@ export const toProblem = (r: ProblemRow): Problem => ({
 export interface NewProblem {
   title: string;
   category: string;
+  subtopic?: string | null;
   /** Default complaint. */
   kind?: ProblemKind;
   unitId: string | null;
@@ -88,6 +91,7 @@ export interface ProblemChange {
   deadlineAt?: number | null;
   title?: string;
   category?: string;
+  subtopic?: string | null;
   kind?: ProblemKind;
   unitId?: string | null;
   unitWritten?: string | null;
@@ -109,6 +113,7 @@ const COLUMNS: Record<keyof ProblemChange, string> = {
   deadlineAt: 'deadline_at',
   title: 'title',
   category: 'category',
+  subtopic: 'subtopic',
   kind: 'kind',
   unitId: 'unit_id',
   unitWritten: 'unit_written',
@@ -142,8 +147,8 @@ export interface ProblemStore {
 export function createProblemStore(db: Db): ProblemStore {
   const selectOne = db.prepare('SELECT * FROM problems WHERE id = ?');
   const insert = db.prepare(
-    `INSERT INTO problems (title, category, kind, unit_id, unit_written, urgent, status, responsible_unit_id, deadline_at, created_at, updated_at)
-     VALUES (@title, @category, @kind, @unitId, @unitWritten, @urgent, 'new', @responsibleUnitId, @deadlineAt, @at, @at)`,
+    `INSERT INTO problems (title, category, subtopic, kind, unit_id, unit_written, urgent, status, responsible_unit_id, deadline_at, created_at, updated_at)
+     VALUES (@title, @category, @subtopic, @kind, @unitId, @unitWritten, @urgent, 'new', @responsibleUnitId, @deadlineAt, @at, @at)`,
   );
   const candidatesByUnit = db.prepare(
     `SELECT * FROM problems WHERE category = ? AND unit_id = ? AND merged_into IS NULL
@@ -203,7 +208,7 @@ export function createProblemStore(db: Db): ProblemStore {
     },
     create(problem, at) {
       return Number(
-        insert.run({ ...problem, kind: problem.kind ?? 'complaint', urgent: problem.urgent ? 1 : 0, at }).lastInsertRowid,
+        insert.run({ ...problem, subtopic: problem.subtopic ?? null, kind: problem.kind ?? 'complaint', urgent: problem.urgent ? 1 : 0, at }).lastInsertRowid,
       );
     },
     update(id, change, at) {

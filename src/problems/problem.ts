@@ -17,6 +17,8 @@ export interface Problem {
   id: number;
   title: string;
   category: string;
+  /** The subtopic (议题) the problem is about, null when its reports' classifier named none. */
+  subtopic: string | null;
   /** Complaint, suggestion or inquiry: decides the deadline (src/domain/deadlines.ts) and how it may be closed. */
   kind: ProblemKind;
   unitId: string | null;
