@@ -1,4 +1,9 @@
-import { visibleLength } from '../i18n/html.ts';
+/** Telegram counts the length of the text after entities are parsed; this is what a message will count. */
+export function visibleLength(htmlText: string): number {
+  return htmlText
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(lt|gt|amp|quot);/g, '_').length;
+}
 
 /** Telegram's limit on a message's text, counted after the HTML is parsed. */
 export const TELEGRAM_TEXT_LIMIT = 4096;

@@ -1,5 +1,8 @@
 import { splitHtml } from '../digest/split-html.ts';
 
+// Lives with the splitter that needs it, so the two modules do not import each other.
+export { visibleLength } from '../digest/split-html.ts';
+
 /** Telegram's HTML parse mode understands only &lt; &gt; &amp; &quot;; everything a person typed goes through here. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'));
@@ -15,12 +18,6 @@ export class Html {
 
 export const html = (value: string): Html => new Html(value);
 
-/** Telegram counts the length of the text after entities are parsed; this is what a message will count. */
-export function visibleLength(htmlText: string): number {
-  return htmlText
-    .replace(/<[^>]*>/g, '')
-    .replace(/&(lt|gt|amp|quot);/g, '_').length;
-}
 
 /** Split a message into parts Telegram accepts, with the one splitter the outbox uses (tags stay balanced in each part). */
 export function splitMessage(htmlText: string, limit = 4000): string[] {
