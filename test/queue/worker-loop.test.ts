@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWorkerLoop } from '../../src/queue/worker-loop.ts';
+import { createWorkerLoop, type Job } from '../../src/queue/worker-loop.ts';
 
 /** A queue held in memory: items with a key; a job takes one item and finishes when the test says so. */
 function memoryQueue(options: { concurrency: number; retryInMs?: number }) {
@@ -16,7 +16,7 @@ function memoryQueue(options: { concurrency: number; retryInMs?: number }) {
         takeFails--;
         throw new Error('database is locked');
       }
-      const jobs = [];
+      const jobs: Job<string>[] = [];
       for (const item of [...waiting]) {
         if (jobs.length >= free) break;
         if (busy(item.key) || jobs.some((j) => j.key === item.key)) continue;
