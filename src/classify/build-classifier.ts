@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { LlmConfig } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import type { Catalogue } from '../domain/categories.ts';
+import { loadSubtopics, type SubtopicCatalogue } from '../domain/subtopics.ts';
 import { createLlmClassifier } from './llm-classifier.ts';
 import { createOfflineClassifier, loadExamples } from './offline/offline-classifier.ts';
 import { createReportClassifier, type ReportClassifier } from './report-classifier.ts';
@@ -17,6 +18,8 @@ export interface BuiltClassifier {
 export function buildClassifier(options: {
   db: Db;
   catalogue: Catalogue;
+  /** prompts/subtopics.json as loaded at start-up; read from the default file when not given. */
+  subtopics?: SubtopicCatalogue;
   llm: LlmConfig | undefined;
   logger: Logger;
   now?: () => number;
@@ -25,13 +28,17 @@ export function buildClassifier(options: {
 }): BuiltClassifier {
   const { llm: config, catalogue } = options;
   const openai = config ? new OpenAI({ apiKey: config.apiKey, baseURL: config.baseURL, maxRetries: config.maxRetries, timeout: config.timeoutMs }) : undefined;
+  const subtopics = options.subtopics ?? loadSubtopics(catalogue);
   const llm =
     config && openai
-      ? createLlmClassifier({ client: openai, model: config.model, catalogue, timeoutMs: config.timeoutMs, maxRetries: config.maxRetries })
+      ? createLlmClassifier({ client: openai, model: config.model, catalogue, subtopics, timeoutMs: config.timeoutMs, maxRetries: config.maxRetries })
       : undefined;
+  const offline = createOfflineClassifier({ catalogue, subtopics, examples: loadExamples() });
+  // Once, at start-up: e.g. a subtopic an operator added without examples is never predicted until some are written.
+  for (const warning of offline.warnings) options.logger.warn(warning);
   const classifier = createReportClassifier({
     db: options.db,
-    offline: createOfflineClassifier({ catalogue, examples: loadExamples() }),
+    offline,
     ...(llm && { llm }),
     logger: options.logger,
     concurrency: config?.concurrency ?? 16,

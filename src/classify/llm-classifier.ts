@@ -3,7 +3,8 @@ import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import type { Catalogue } from '../domain/categories.ts';
-import { clampSummary, detectLanguage, KINDS, type Classification, type Classifier, type Result } from '../domain/classification.ts';
+import { clampSummary, detectLanguage, KINDS, TITLE_MAX_LENGTH, type Classification, type Classifier, type Result } from '../domain/classification.ts';
+import type { SubtopicCatalogue } from '../domain/subtopics.ts';
 import { isTextRefusal } from './refusal.ts';
 
 export const DEFAULT_PROMPT_PATH = new URL('../../prompts/classify-system.md', import.meta.url);
@@ -25,6 +26,8 @@ export interface LlmClassifierOptions {
   client: OpenAI;
   model: string;
   catalogue: Catalogue;
+  /** prompts/subtopics.json: listed in the prompt; without it the model is not asked and the subtopic is null. */
+  subtopics?: SubtopicCatalogue;
   timeoutMs: number;
   maxRetries?: number;
   promptTemplate?: string;
@@ -34,28 +37,67 @@ export function loadPromptTemplate(path: string | URL = DEFAULT_PROMPT_PATH): st
   return readFileSync(path, 'utf8');
 }
 
-/** The structured answer we ask for; the category enum comes from the data file, so it follows category changes. */
+/**
+ * The structured answer we ask for; the category enum comes from the data file, so it follows category changes.
+ * The subtopic is a plain string, not an enum of 78 ids: the prompt lists them, and the business check keeps only
+ * one of the answered category's (an enum could not express that, and would cost tokens on every call).
+ */
 export function classificationSchema(catalogue: Catalogue) {
   return z.object({
     category: z.enum(catalogue.ids as [string, ...string[]]),
+    // `.default(null)`: still required in the JSON schema sent, but an answer without it (an older stand-in, a lax
+    // provider) keeps its category rather than failing over to the offline classifier.
+    subtopic: z.string().nullable().default(null),
     kind: z.enum(KINDS),
     urgent: z.boolean(),
     unit: z.string().nullable(),
     summary: z.string(),
+    title: z.string().nullable().default(null),
     language: z.enum(['zh', 'en']),
   });
 }
 
-export function renderSystemPrompt(template: string, catalogue: Catalogue): string {
-  const lines = catalogue.categories.map((c) => `- ${c.id} (${c.name.zh}): ${c.covers}`).join('\n');
+/** Each category with its subtopics' short names (the id after the dot): compact, since the prompt is paid on every call. */
+export function renderSystemPrompt(template: string, catalogue: Catalogue, subtopics?: SubtopicCatalogue): string {
+  const lines = catalogue.categories
+    .map((c) => {
+      const names = subtopics?.of(c.id).map((s) => s.id.slice(c.id.length + 1)) ?? [];
+      return `- ${c.id} (${c.name.zh}): ${c.covers}${names.length > 0 ? ` [${names.join(', ')}]` : ''}`;
+    })
+    .join('\n');
   return template.replace('{{categories}}', lines).trim();
+}
+
+/**
+ * The model's subtopic, if it is one of its category's: "food.price" or the short "price". Anything else (another
+ * category's, invented, empty) is null: an unknown subtopic is harmless, a wrong one would group unrelated reports.
+ */
+export function checkSubtopic(answer: string | null, category: string, subtopics: SubtopicCatalogue | undefined): string | null {
+  const id = answer?.trim().toLowerCase();
+  if (!id || !subtopics) return null;
+  const full = id.includes('.') ? id : `${category}.${id}`;
+  return subtopics.get(full)?.category === category ? full : null;
+}
+
+// Control and format characters (newlines, zero-width, direction overrides) have no place in a one-line title.
+const NOT_IN_TITLE = /[\p{Cc}\p{Cf}\u2028\u2029]+/gu;
+
+/**
+ * The model's ledger title: one line of at most TITLE_MAX_LENGTH code points, or null. It is model-written text
+ * derived from a resident's words, so it is only ever shown escaped (src/i18n/html.ts), like the summary.
+ */
+export function clampTitle(title: string | null): string | null {
+  const oneLine = (title ?? '').replace(NOT_IN_TITLE, ' ').replace(/\s+/g, ' ').trim();
+  if (!oneLine) return null;
+  const chars = Array.from(oneLine);
+  return chars.length <= TITLE_MAX_LENGTH ? oneLine : `${chars.slice(0, TITLE_MAX_LENGTH - 1).join('').trimEnd()}…`;
 }
 
 const squash = (s: string) => s.replace(/[\s\u200b-\u200f\u2060\ufeff]+/g, '').toLowerCase();
 
 export function createLlmClassifier(options: LlmClassifierOptions): LlmClassifier {
   const { client, model, catalogue, timeoutMs } = options;
-  const systemPrompt = renderSystemPrompt(options.promptTemplate ?? loadPromptTemplate(), catalogue);
+  const systemPrompt = renderSystemPrompt(options.promptTemplate ?? loadPromptTemplate(), catalogue, options.subtopics);
   const schema = classificationSchema(catalogue);
   const format = zodResponseFormat(schema, 'report_classification');
 
@@ -76,6 +118,8 @@ export function createLlmClassifier(options: LlmClassifierOptions): LlmClassifie
       unit: unit && squash(text).includes(squash(unit)) ? unit : null,
       summary: clampSummary(parsed.summary) || clampSummary(text),
       language: parsed.language === detectLanguage(text) ? parsed.language : detectLanguage(text),
+      subtopic: checkSubtopic(parsed.subtopic, parsed.category, options.subtopics),
+      title: clampTitle(parsed.title),
     };
   }
 

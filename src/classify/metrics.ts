@@ -8,6 +8,8 @@ export interface LabelTriple {
   category: string;
   kind: Kind;
   urgent: boolean;
+  /** Scored only on rows whose expected label has one; null/absent in `actual` means the classifier did not say. */
+  subtopic?: string | null;
 }
 
 export interface EvaluationRow {
@@ -21,6 +23,19 @@ export interface CategoryScore {
   f1: number;
   /** How many rows expected this category. */
   support: number;
+}
+
+export interface SubtopicScore {
+  /** Rows whose expected label carries a subtopic. */
+  support: number;
+  /** Top-1 over those rows, the classifier's own category decided first: an unanswered (null) subtopic counts as wrong. */
+  accuracy: number;
+  /** Share of those rows given any subtopic. */
+  answered: number;
+  /** Right among the answered. */
+  precision: number;
+  /** Cross-validation only: top-1 when the true category is given (the subtopic head alone, no threshold). */
+  within_category_accuracy?: number;
 }
 
 export interface EvaluationReport {
@@ -37,6 +52,8 @@ export interface EvaluationReport {
   /** Row order and column order are `labels`: confusion[i][j] counts expected labels[i] predicted as labels[j]. */
   labels: string[];
   confusion: number[][];
+  /** Present when some expected labels carry a subtopic. */
+  subtopic?: SubtopicScore;
 }
 
 const ratio = (numerator: number, denominator: number, empty: number): number =>
@@ -77,7 +94,21 @@ export function evaluate(rows: readonly EvaluationRow[], categoryIds: readonly s
     if (support > 0 || predicted > 0) f1s.push(f1);
   });
 
+  const withSubtopic = rows.filter((row) => row.expected.subtopic);
+  const answered = withSubtopic.filter((row) => row.actual.subtopic);
+  const subtopicHits = answered.filter((row) => row.actual.subtopic === row.expected.subtopic).length;
+  const subtopic: SubtopicScore | undefined =
+    withSubtopic.length === 0
+      ? undefined
+      : {
+          support: withSubtopic.length,
+          accuracy: subtopicHits / withSubtopic.length,
+          answered: answered.length / withSubtopic.length,
+          precision: ratio(subtopicHits, answered.length, 1),
+        };
+
   return {
+    ...(subtopic && { subtopic }),
     n: rows.length,
     accuracy: ratio(correct, rows.length, 0),
     macro_f1: ratio(f1s.reduce((sum, f1) => sum + f1, 0), f1s.length, 0),
@@ -100,8 +131,15 @@ export function formatReport(report: EvaluationReport): string {
   lines.push(
     `n=${report.n}  accuracy=${percent(report.accuracy)}  macro-F1=${report.macro_f1.toFixed(3)}  kind accuracy=${percent(report.kind_accuracy)}`,
     `urgent: recall=${percent(report.urgent_recall)}  precision=${percent(report.urgent_precision)}  (support ${report.urgent_support})`,
-    '',
   );
+  const subtopic = report.subtopic;
+  if (subtopic) {
+    lines.push(
+      `subtopic: accuracy=${percent(subtopic.accuracy)}  answered=${percent(subtopic.answered)}  precision when answered=${percent(subtopic.precision)}` +
+        `${subtopic.within_category_accuracy === undefined ? '' : `  within the true category=${percent(subtopic.within_category_accuracy)}`}  (support ${subtopic.support})`,
+    );
+  }
+  lines.push('');
   const width = Math.max(8, ...report.labels.map((id) => id.length));
   lines.push(`${'category'.padEnd(width)}  precision  recall     f1  support`);
   for (const id of report.labels) {
@@ -131,6 +169,12 @@ export interface LabelledText extends LabelTriple {
   text: string;
 }
 
+/** A model built for one fold; `subtopicWithin` (the subtopic given the true category) adds the within-category figure. */
+export interface FoldModel {
+  classify: TextClassifier;
+  subtopicWithin?: (text: string, category: string) => string | null;
+}
+
 /**
  * Stratified k-fold cross-validation with deterministic folds: within each category, examples are dealt to folds
  * in file order (round robin), so every fold sees every category and reruns give the same numbers.
@@ -138,7 +182,7 @@ export interface LabelledText extends LabelTriple {
 export function crossValidate<T extends LabelledText>(
   examples: readonly T[],
   k: number,
-  build: (train: T[]) => TextClassifier,
+  build: (train: T[]) => TextClassifier | FoldModel,
   categoryIds: readonly string[],
 ): EvaluationReport {
   if (!Number.isInteger(k) || k < 2) throw new Error(`crossValidate: k must be an integer ≥ 2, got ${k}`);
@@ -150,18 +194,29 @@ export function crossValidate<T extends LabelledText>(
     dealt.set(example.category, seen + 1);
   });
   const rows: EvaluationRow[] = [];
+  let within = 0;
+  let withinHits = 0;
+  let scoresWithin = false;
   for (let f = 0; f < k; f++) {
     const train = examples.filter((_, i) => fold[i] !== f);
     const test = examples.filter((_, i) => fold[i] === f);
     if (test.length === 0) continue;
-    const classify = build(train);
+    const built = build(train);
+    const model: FoldModel = typeof built === 'function' ? { classify: built } : built;
     for (const example of test) {
-      const actual = classify(example.text);
+      const actual = model.classify(example.text);
       rows.push({
-        expected: { category: example.category, kind: example.kind, urgent: example.urgent },
-        actual: { category: actual.category, kind: actual.kind, urgent: actual.urgent },
+        expected: { category: example.category, kind: example.kind, urgent: example.urgent, subtopic: example.subtopic ?? null },
+        actual: { category: actual.category, kind: actual.kind, urgent: actual.urgent, subtopic: actual.subtopic ?? null },
       });
+      if (model.subtopicWithin && example.subtopic) {
+        scoresWithin = true;
+        within++;
+        if (model.subtopicWithin(example.text, example.category) === example.subtopic) withinHits++;
+      }
     }
   }
-  return evaluate(rows, categoryIds);
+  const report = evaluate(rows, categoryIds);
+  if (report.subtopic && scoresWithin) report.subtopic.within_category_accuracy = withinHits / within;
+  return report;
 }

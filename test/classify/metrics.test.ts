@@ -150,3 +150,25 @@ describe('crossValidate', () => {
     expect(() => crossValidate(examples, 1, () => readLabel, ['a'])).toThrow(/k must be an integer/);
   });
 });
+
+describe('subtopic scoring', () => {
+  const withSubtopic = (expected: string | undefined, actual: string | null): EvaluationRow => ({
+    expected: { category: 'a', urgent: false, kind: 'complaint', ...(expected !== undefined && { subtopic: expected }) },
+    actual: { category: 'a', urgent: false, kind: 'complaint', subtopic: actual },
+  });
+
+  it('scores only rows that expect a subtopic: an unanswered one is wrong for accuracy, not for precision', () => {
+    // Four rows expect one: right, wrong, unanswered, right → accuracy 2/4, answered 3/4, precision 2/3.
+    const report = evaluate(
+      [withSubtopic('a.x', 'a.x'), withSubtopic('a.x', 'a.y'), withSubtopic('a.y', null), withSubtopic('a.y', 'a.y'), withSubtopic(undefined, 'a.z')],
+      ['a'],
+    );
+    expect(report.subtopic).toEqual({ support: 4, accuracy: 0.5, answered: 0.75, precision: 2 / 3 });
+    expect(formatReport(report)).toContain('subtopic: accuracy=50.0%  answered=75.0%  precision when answered=66.7%  (support 4)');
+  });
+
+  it('leaves the subtopic out of a report whose lines carry none', () => {
+    expect(evaluate(rows, ['a', 'b', 'c']).subtopic).toBeUndefined();
+    expect(formatReport(evaluate(rows, ['a', 'b', 'c']))).not.toContain('subtopic:');
+  });
+});

@@ -91,6 +91,8 @@ export interface OpenAiStandin {
   start(): Promise<void>;
   stop(): Promise<void>;
   setResponder(responder: Responder): void;
+  /** The vector `/embeddings` answers for a text (default: hashed character bigrams, 256 dimensions). */
+  setEmbedder(embedder: StandinEmbedder): void;
   /** What `/audio/transcriptions` hears in an upload (default: the words after `SAY:` in its bytes). */
   setTranscriber(transcriber: Transcriber): void;
   setLatency(latency: number | { meanMs: number; jitterMs: number }): void;
@@ -151,6 +153,7 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
   const timers = new Set<{ timer: NodeJS.Timeout; done: () => void }>();
   let responder: Responder = defaultResponder;
   let transcriber: Transcriber = defaultTranscriber;
+  let embedder: StandinEmbedder = defaultEmbedder;
   let mode: StandinMode = 'ok';
   let retryAfterSeconds = 1;
   let queued: StandinMode[] = [];
@@ -223,6 +226,64 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
     res.end(JSON.stringify({ text }));
   }
 
+  /**
+   * `/embeddings` as the API answers it (issue 11): `{ model, input }` (a string or an array of strings) → one
+   * `{ embedding }` per input from the embedder (default: hashed character bigrams, deterministic, unit length),
+   * with `usage.prompt_tokens`. Modes apply as for chat: 'timeout', 'server_error', 'rate_limited', 'garbage_http'
+   * and the content filters fail the call; anything else answers.
+   */
+  async function embeddings(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
+    let body: any;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      body = undefined;
+    }
+    if (!/^Bearer \S+$/.test(req.headers.authorization ?? '')) {
+      record(req, body, 'unauthorized');
+      return sendError(res, 401, { message: 'missing API key', type: 'invalid_request_error', param: null, code: null });
+    }
+    const inputs: unknown[] | undefined = typeof body?.input === 'string' ? [body.input] : Array.isArray(body?.input) ? body.input : undefined;
+    if (typeof body?.model !== 'string' || body.model === '' || !inputs || inputs.length === 0 || inputs.some((t) => typeof t !== 'string' || t === '')) {
+      record(req, body, 'bad_request');
+      return sendError(res, 400, { message: "Invalid 'input' or 'model'.", type: 'invalid_request_error', param: 'input', code: null });
+    }
+    const current = queued.shift() ?? mode;
+    const delay = Math.max(0, latency.meanMs + (random() * 2 - 1) * latency.jitterMs);
+    if (current === 'timeout') {
+      record(req, body, 'timeout', delay);
+      held.add(req.socket);
+      req.socket.once('close', () => held.delete(req.socket));
+      return;
+    }
+    await sleep(delay);
+    if (res.destroyed) return;
+    if (current === 'server_error' || current === 'rate_limited') {
+      record(req, body, current, delay);
+      return sendError(res, current === 'server_error' ? 500 : 429, { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null }, current === 'rate_limited' ? { 'retry-after': String(retryAfterSeconds) } : {});
+    }
+    if (current === 'content_filter' || current === 'content_filter_azure') {
+      record(req, body, current, delay);
+      return sendError(res, 400, { message: 'Input data may contain inappropriate content.', type: 'data_inspection_failed', param: null, code: 'data_inspection_failed' });
+    }
+    if (current === 'garbage_http') {
+      record(req, body, current, delay);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('<html><body><h1>Upstream proxy error</h1></body></html>');
+      return;
+    }
+    record(req, body, 'ok', delay);
+    const texts = inputs as string[];
+    const text = JSON.stringify({
+      object: 'list',
+      model: body.model,
+      data: texts.map((t, index) => ({ object: 'embedding', index, embedding: embedder(t, body.model) })),
+      usage: { prompt_tokens: texts.reduce((sum, t) => sum + estimateTokens(t), 0), total_tokens: texts.reduce((sum, t) => sum + estimateTokens(t), 0) },
+    });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
   function record(req: IncomingMessage, body: unknown, outcome: StandinOutcome, latencyMs = 0): void {
     requests.push({ at: Date.now(), method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body, outcome, latencyMs });
     counts[outcome]++;
@@ -231,6 +292,7 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readAll(req);
     if ((req.url ?? '').split('?')[0] === '/v1/audio/transcriptions') return transcribe(req, res, raw);
+    if ((req.url ?? '').split('?')[0] === '/v1/embeddings') return embeddings(req, res, raw);
     let body: unknown = raw.toString('utf8');
     try {
       body = JSON.parse(body as string);
@@ -336,6 +398,7 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
     let finishReason: 'stop' | 'length' | 'tool_calls' | 'content_filter' = calls ? 'tool_calls' : 'stop';
 
     if (current === 'ok' && request.schema && typeof answer !== 'string') {
+      answer = withNullsForMissing(answer, request.schema);
       const problems = validateAgainstSchema(answer, request.schema);
       if (problems.length > 0) {
         record(req, body, 'responder_error', delay);
@@ -439,6 +502,9 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
     setTranscriber(next) {
       transcriber = next;
     },
+    setEmbedder(next) {
+      embedder = next;
+    },
     setLatency(next) {
       latency = typeof next === 'number' ? { meanMs: next, jitterMs: 0 } : { ...next };
     },
@@ -461,6 +527,7 @@ export function createOpenAiStandin(options: OpenAiStandinOptions = {}): OpenAiS
     reset() {
       responder = defaultResponder;
       transcriber = defaultTranscriber;
+      embedder = defaultEmbedder;
       mode = 'ok';
       retryAfterSeconds = 1;
       queued = [];
@@ -629,6 +696,21 @@ function flattenContent(content: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * A top-level nullable field the responder left out is answered null, as a strict-mode model with nothing to say
+ * would: responders written before a field such as the classification's `subtopic` existed keep working.
+ */
+function withNullsForMissing(answer: object, schema: JsonSchema): object {
+  const root = resolveRef(schema, schema);
+  if (Array.isArray(answer) || !root.properties) return answer;
+  const filled: Record<string, unknown> = { ...(answer as Record<string, unknown>) };
+  for (const key of root.required ?? []) {
+    const type = resolveRef(root.properties[key] ?? {}, schema).type;
+    if (!(key in filled) && Array.isArray(type) && type.includes('null')) filled[key] = null;
+  }
+  return filled;
+}
+
 function resolveRef(schema: JsonSchema, root: JsonSchema): JsonSchema {
   if (!schema.$ref) return schema;
   const match = /^#\/(\$defs|definitions)\/(.+)$/.exec(schema.$ref);
@@ -749,6 +831,25 @@ function estimateTokens(text: string): number {
 
 
 export type Transcriber = (audio: Buffer, model: string) => string;
+
+export type StandinEmbedder = (text: string, model: string) => number[];
+
+/**
+ * Deterministic "meaning": each character bigram (and each lower-case word) of the text hashed into one of 256
+ * dimensions, the counts scaled to unit length. Texts that share wording are near; it knows no synonyms.
+ */
+export const defaultEmbedder: StandinEmbedder = (text) => {
+  const vector = new Array<number>(256).fill(0);
+  const chars = Array.from(text.normalize('NFKC').toLowerCase().replace(/\s+/g, ''));
+  const grams = [...chars.slice(1).map((c, i) => chars[i]! + c), ...(text.toLowerCase().match(/[a-z]{3,}/g) ?? [])];
+  for (const gram of grams) {
+    let hash = 2166136261;
+    for (let i = 0; i < gram.length; i++) hash = Math.imul(hash ^ gram.charCodeAt(i), 16777619);
+    vector[(hash >>> 0) % 256]! += 1;
+  }
+  const norm = Math.sqrt(vector.reduce((sum, v) => sum + v * v, 0)) || 1;
+  return vector.map((v) => v / norm);
+};
 
 /** Deterministic "speech": the text after `SAY:` in the bytes, else a line naming the size. */
 const defaultTranscriber: Transcriber = (audio) => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { KINDS } from '../../domain/classification.ts';
 import type { Kind } from '../../domain/classification.ts';
 import type { Catalogue } from '../../domain/categories.ts';
+import type { SubtopicCatalogue } from '../../domain/subtopics.ts';
 
 /** One hand-labelled resident message: training data for the offline classifier and few-shot pool for the LLM. */
 export type LabelledExample = {
@@ -28,6 +29,12 @@ const LabelledExampleSchema = z
 
 export const DEFAULT_EXAMPLES_PATH = new URL('../../../prompts/examples.jsonl', import.meta.url);
 
+// Where each parsed example came from ("path:line"), for errors found after parsing (a subtopic removed from the list).
+const origin = new WeakMap<LabelledExample, string>();
+
+/** "path:line" of an example read from a file, or undefined for one built in code. */
+export const exampleOrigin = (example: LabelledExample): string | undefined => origin.get(example);
+
 /** Parse JSONL text; a bad line fails the whole load, naming the source and line, so a typo never silently shrinks the training set. */
 export function parseExamples(jsonl: string, source = 'examples'): LabelledExample[] {
   const examples: LabelledExample[] = [];
@@ -48,6 +55,7 @@ export function parseExamples(jsonl: string, source = 'examples'): LabelledExamp
         .join('; ');
       throw new Error(`${source}:${lineNumber}: invalid example (${issues})`);
     }
+    origin.set(parsed.data, `${source}:${lineNumber}`);
     examples.push(parsed.data);
   });
   return examples;
@@ -93,5 +101,23 @@ export function assertExamplesMatchCatalogue(examples: readonly LabelledExample[
   const missing = catalogue.ids.filter((id) => !covered.has(id));
   if (missing.length > 0) {
     throw new Error(`examples: no examples for categories: ${missing.join(', ')}; add some to prompts/examples.jsonl`);
+  }
+}
+
+/**
+ * Refuse a subtopic label that prompts/subtopics.json does not list under the example's category: after an operator
+ * removes or renames a subtopic, start-up names the file and line to fix instead of training on a dead label.
+ */
+export function assertExamplesMatchSubtopics(examples: readonly LabelledExample[], subtopics: SubtopicCatalogue): void {
+  for (const example of examples) {
+    if (example.subtopic === undefined) continue;
+    const subtopic = subtopics.get(example.subtopic);
+    if (subtopic?.category === example.category) continue;
+    const where = exampleOrigin(example) ?? `examples: "${example.text.slice(0, 30)}"`;
+    throw new Error(
+      subtopic
+        ? `${where}: subtopic "${example.subtopic}" belongs to ${subtopic.category}, not to the example's category ${example.category}`
+        : `${where}: subtopic "${example.subtopic}" is not in prompts/subtopics.json; relabel the example or add the subtopic back`,
+    );
   }
 }

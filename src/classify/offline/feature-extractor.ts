@@ -13,6 +13,8 @@ import { normalizeText, tokenize } from './text-features.ts';
 export interface PreparedReport {
   /** False when nothing but greetings, punctuation or orders to the classifier is left. */
   readonly content: boolean;
+  /** The normalised text with instructions cut and negated risk cues blanked: what the models read. */
+  readonly text: string;
   readonly tokens: string[];
   /** Extra features by index, for the category and kind models. */
   readonly extras: Map<number, number>;
@@ -102,6 +104,7 @@ export function createFeatureExtractor(options: { categoryIds: readonly string[]
       );
       return {
         content: hasContent(normalized),
+        text: masked,
         tokens: tokenize(masked),
         extras,
         urgentExtras,

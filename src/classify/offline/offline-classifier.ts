@@ -7,12 +7,14 @@ import { KINDS, clampSummary, detectLanguage } from '../../domain/classification
 import type { Classification, Kind, Result } from '../../domain/classification.ts';
 import type { Classifier } from '../../domain/classification.ts';
 import type { Catalogue } from '../../domain/categories.ts';
-import { assertExamplesMatchCatalogue } from './examples.ts';
+import type { SubtopicCatalogue } from '../../domain/subtopics.ts';
+import { assertExamplesMatchCatalogue, assertExamplesMatchSubtopics } from './examples.ts';
 import type { LabelledExample } from './examples.ts';
 import { createFeatureExtractor } from './feature-extractor.ts';
 import type { PreparedReport } from './feature-extractor.ts';
 import { concatFeatures, fitTfidf, trainSoftmax } from './linear-model.ts';
 import type { SoftmaxModel, SparseVector } from './linear-model.ts';
+import { trainSubtopicModel } from './subtopic-model.ts';
 import { summarize } from './summary.ts';
 import { extractUnit } from './unit-extractor.ts';
 
@@ -25,6 +27,10 @@ export interface OfflineClassifier extends Classifier {
   classifySync(text: string): Classification;
   /** Why the urgent flag is what it is: for evaluation scripts and for tuning, not used by the bot. */
   explainUrgency(text: string): { strongRisk: boolean; weakRisk: boolean; urgentProbability: number };
+  /** The likeliest subtopic of a given category, however unsure (cross-validation's within-category accuracy). */
+  bestSubtopic(text: string, category: string): { subtopic: string; probability: number } | null;
+  /** Problems with the training data the operator should hear about once at start-up (a subtopic with no examples). */
+  readonly warnings: readonly string[];
 }
 
 /** Knobs for experiments; the defaults are what the measured numbers in docs/CLASSIFIER.md use. */
@@ -45,6 +51,12 @@ export interface OfflineTuning {
   readonly seed: number;
   /** N-grams seen in fewer training examples than this are dropped: they only memorise single examples. */
   readonly minDocumentFrequency: number;
+  /** Below this probability within its category the subtopic is null (chosen by cross-validation, docs/CLASSIFIER.md). */
+  readonly subtopicThreshold: number;
+  /** Weight of a hit on a subtopic's own terms (name and `covers` in prompts/subtopics.json). */
+  readonly subtopicTermWeight: number;
+  /** Passes for the subtopic heads: each sees only its category's examples, and more passes only memorise them. */
+  readonly subtopicEpochs: number;
 }
 
 export const DEFAULT_TUNING: OfflineTuning = {
@@ -57,11 +69,16 @@ export const DEFAULT_TUNING: OfflineTuning = {
   urgentClassWeight: 2,
   seed: 20240601,
   minDocumentFrequency: 2,
+  subtopicThreshold: 0.4,
+  subtopicTermWeight: 1,
+  subtopicEpochs: 8,
 };
 
 export interface OfflineClassifierOptions {
   catalogue: Catalogue;
   examples: readonly LabelledExample[];
+  /** prompts/subtopics.json; without it no subtopic is predicted (null). */
+  subtopics?: SubtopicCatalogue;
   tuning?: Partial<OfflineTuning>;
 }
 
@@ -83,6 +100,7 @@ export function createOfflineClassifier(options: OfflineClassifierOptions): Offl
   const tuning: OfflineTuning = { ...DEFAULT_TUNING, ...options.tuning };
   if (examples.length === 0) throw new Error('examples: no examples to train on');
   assertExamplesMatchCatalogue(examples, catalogue);
+  if (options.subtopics) assertExamplesMatchSubtopics(examples, options.subtopics);
 
   const categoryIds = catalogue.ids;
   const features = createFeatureExtractor({ categoryIds, cueWeight: tuning.cueWeight });
@@ -121,6 +139,23 @@ export function createOfflineClassifier(options: OfflineClassifierOptions): Offl
     2,
     [1, tuning.urgentClassWeight],
   );
+  const subtopicModel = options.subtopics
+    ? trainSubtopicModel({
+        subtopics: options.subtopics,
+        categoryIds,
+        examples,
+        inputs: vectors.map((v, i) => ({ vector: v.full, text: prepared[i]!.text })),
+        dimension,
+        training: {
+          epochs: tuning.subtopicEpochs,
+          learningRate: tuning.learningRate,
+          l2: tuning.l2,
+          seed: tuning.seed,
+          threshold: tuning.subtopicThreshold,
+          termWeight: tuning.subtopicTermWeight,
+        },
+      })
+    : undefined;
   // The bureau's category rules (category-rules.ts) need their target id to exist in the catalogue.
   const teacherConductId = catalogue.has('teacher_conduct') ? 'teacher_conduct' : null;
   const transportId = catalogue.has('transport') ? 'transport' : null;
@@ -132,7 +167,7 @@ export function createOfflineClassifier(options: OfflineClassifierOptions): Offl
     const report = features.prepare(text);
     if (!report.content) {
       // Nothing but greetings, punctuation or orders to the classifier: not feedback, never urgent.
-      return { category: catalogue.fallbackId, kind: 'chitchat', urgent: false, unit: null, summary, language };
+      return { category: catalogue.fallbackId, kind: 'chitchat', urgent: false, unit: null, summary, language, subtopic: null };
     }
     const { full, urgent: urgentVector } = toVectors(report);
     const predicted = categoryIds[argmax(categoryModel.scores(full))]!;
@@ -157,7 +192,9 @@ export function createOfflineClassifier(options: OfflineClassifierOptions): Offl
     const bar = report.weakRisk ? tuning.urgentThresholdWithWeakCue : tuning.urgentThreshold;
     // Urgent means a person at risk: without a risk cue, the learned model alone may only raise reports that mention one.
     const urgent = cueSaysUrgent || (probability >= bar && PERSON.test(text));
-    return { category, kind, urgent, unit: extractUnit(text), summary, language };
+    // After the category rules, so the subtopic always belongs to the category staff see.
+    const subtopic = subtopicModel?.predict(category, { vector: full, text: report.text }) ?? null;
+    return { category, kind, urgent, unit: extractUnit(text), summary, language, subtopic };
   };
 
   const explainUrgency = (text: string): { strongRisk: boolean; weakRisk: boolean; urgentProbability: number } => {
@@ -170,10 +207,19 @@ export function createOfflineClassifier(options: OfflineClassifierOptions): Offl
     };
   };
 
+  const prepareSubtopicInput = (text: string) => {
+    const report = features.prepare(text);
+    return { vector: toVectors(report).full, text: report.text };
+  };
+  const bestSubtopic = (text: string, category: string): { subtopic: string; probability: number } | null =>
+    subtopicModel?.best(category, prepareSubtopicInput(text)) ?? null;
+
   return {
     name: 'offline',
     classifySync,
     explainUrgency,
+    bestSubtopic,
+    warnings: subtopicModel?.warnings ?? [],
     async classify(text: string): Promise<Result<Classification>> {
       try {
         return { success: true, data: classifySync(text) };

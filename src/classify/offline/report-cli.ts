@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadCatalogue } from '../../domain/categories.ts';
+import { loadSubtopics } from '../../domain/subtopics.ts';
 import { crossValidate, evaluate, formatReport } from '../metrics.ts';
 import { createOfflineClassifier, loadExamples } from './offline-classifier.ts';
 import type { LabelledExample, OfflineClassifier } from './offline-classifier.ts';
@@ -27,6 +28,7 @@ if (!Number.isInteger(folds) || folds < 2) {
 }
 
 const catalogue = loadCatalogue();
+const subtopics = loadSubtopics(catalogue);
 const examples = loadExamples(values.examples);
 const holdout = loadExamples(values.holdout ?? DEFAULT_HOLDOUT);
 
@@ -35,13 +37,13 @@ const median = (samples: number[]): number => [...samples].sort((a, b) => a - b)
 function timeTraining(): { coldMs: number; coldCpuMs: number; warmMs: number; classifier: OfflineClassifier } {
   const cpuBefore = process.cpuUsage();
   let started = performance.now();
-  const classifier = createOfflineClassifier({ catalogue, examples });
+  const classifier = createOfflineClassifier({ catalogue, subtopics, examples });
   const coldMs = performance.now() - started;
   const coldCpuMs = process.cpuUsage(cpuBefore).user / 1000;
   const warm: number[] = [];
   for (let run = 0; run < 5; run++) {
     started = performance.now();
-    createOfflineClassifier({ catalogue, examples });
+    createOfflineClassifier({ catalogue, subtopics, examples });
     warm.push(performance.now() - started);
   }
   return { coldMs, coldCpuMs, warmMs: median(warm), classifier };
@@ -76,8 +78,8 @@ const crossValidation = crossValidate(
   examples,
   folds,
   (train) => {
-    const model = createOfflineClassifier({ catalogue, examples: train });
-    return (text) => model.classifySync(text);
+    const model = createOfflineClassifier({ catalogue, subtopics, examples: train });
+    return { classify: (text) => model.classifySync(text), subtopicWithin: (text, category) => model.bestSubtopic(text, category)?.subtopic ?? null };
   },
   catalogue.ids,
 );
