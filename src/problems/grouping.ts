@@ -4,7 +4,11 @@ import type { DeadlineRule } from '../domain/deadlines.ts';
 import type { Problem } from './problem.ts';
 import { isOpen } from './problem.ts';
 import type { ProblemStore } from './problem-store.ts';
-import { featureSimilarity, POSSIBLY_SAME_THRESHOLD, SAME_PROBLEM_THRESHOLD, textFeatures, type TextFeatures } from './similarity.ts';
+import type { VectorStore } from './vector-store.ts';
+import { bigramDice } from '../units/unit-name.ts';
+import { summaryTitles, type LedgerTitles } from './ledger-title.ts';
+import { sameMatter, similarityNeeded, type MatterEvidence, type SubtopicRelation, type UnitRelation } from './same-matter.ts';
+import { featureSimilarity, POSSIBLY_SAME_THRESHOLD, textFeatures, type TextFeatures } from './similarity.ts';
 
 /** A classified report on its way into the problem list. */
 export interface ReportForGrouping {
@@ -14,6 +18,8 @@ export interface ReportForGrouping {
   category: string;
   /** The predicted subtopic (议题), null when none. */
   subtopic?: string | null;
+  /** The report's embedding (unit length) when an embedding model is configured and answered; absent offline. */
+  vector?: Float32Array | null;
   /** A model's ledger-line title for this report's matter, when one was written. */
   title?: string | null;
   /** The kind a new problem gets (default complaint); praise and chit-chat never reach grouping. */
@@ -26,7 +32,14 @@ export interface ReportForGrouping {
 
 export interface Candidate {
   problem: Problem;
+  /** The rule's score (src/problems/same-matter.ts): at or above 1 the offline decision joins this problem. */
   score: number;
+  /** The rule's verdict: this report is about this problem. */
+  joins: boolean;
+  /** What the score was made of: how unit, subtopic and category relate, and the text similarity. */
+  evidence: MatterEvidence;
+  /** Cosine of the report's and the problem's embeddings, when both have one. */
+  meaning?: number;
   texts: string[];
 }
 
@@ -52,30 +65,66 @@ export interface GroupingRules {
 }
 
 export interface Grouping {
-  /** The few open (or recently resolved) problems that could be this report's, best first. */
+  /**
+   * The few open (or recently resolved) problems that could be this report's, best first: retrieved broadly (its
+   * unit whatever the category, its subtopic wherever it is, its category's problems with no unit; at most
+   * CANDIDATE_LIMIT) and ranked by the same-matter rule.
+   */
   shortlist(report: ReportForGrouping, now: number, k?: number): Candidate[];
   /** Attach to `chosenId` if it can still take reports, else open a new problem. Run inside the caller's transaction. */
   attach(report: ReportForGrouping, chosenId: number | null, now: number): AttachOutcome;
   /**
-   * Other open problems of the same category and unit that may be the same matter, most similar first: the
+   * Other open problems that may be the same matter, most likely first, retrieved as `shortlist` retrieves: the
    * duplicates the automatic grouping was not sure enough to merge, for staff to merge with one button.
    */
   possiblySame(problem: Problem, k?: number): Candidate[];
 }
 
-/** The offline decision: the most similar candidate, if it is similar enough. */
+/** Problems scored per report, at most: bounded, so a busy unit costs no more than a quiet one. */
+export const CANDIDATE_LIMIT = 40;
+
+/** The offline decision: the best-ranked candidate, if the same-matter rule says it is this report's. */
 export const similarityDecider: GroupingDecider = {
   name: 'similarity',
   decide: async (_report, candidates) => {
     const best = candidates[0];
-    return best && best.score >= SAME_PROBLEM_THRESHOLD ? best.problem.id : null;
+    return best?.joins ? best.problem.id : null;
   },
 };
+
+export interface GroupingOptions {
+  /** The comparable key of a unit name not in the directory (src/units/unit-name.ts writtenUnitKey); default: none agree. */
+  writtenKey?: (written: string) => string;
+  /** Embeddings (OPENAI_EMBEDDING_MODEL): problems near a report's vector are candidates too, and join keeps vectors. */
+  vectors?: { store: VectorStore; model: string };
+}
+
+/** Of CANDIDATE_LIMIT, how many the embedding window may bring that the structured retrieval did not. */
+const BY_MEANING = 8;
+/** A candidate is compared through its title and this many of its latest reports. */
+const SAMPLES = 5;
+/** Two written names at least this alike (bigram Dice of their keys) may be one place spelled twice. */
+const WRITTEN_ALIKE = 0.3;
+/** Candidates the shortlist adds beyond its k for being closest in meaning. */
+const MEANING_EXTRA = 3;
+
+const DAY = 86_400_000;
+/** possiblySame offers a problem the rule would not join when its similarity reaches this share of what was needed. */
+const POSSIBLY_SAME_SHARE = 0.5;
 
 /** Names that say where, not what: left out of the similarity so every report about one school does not look alike. */
 export type UnitNames = (unitId: string | null, written: string | null) => readonly string[];
 
-export function createGrouping(db: Db, store: ProblemStore, deadlines: DeadlineRule, rules: GroupingRules, unitNames: UnitNames = () => []): Grouping {
+/** `titles`: the ledger-title rule (src/problems/ledger-title.ts); without it, a new problem is titled by its report's summary. */
+export function createGrouping(
+  db: Db,
+  store: ProblemStore,
+  deadlines: DeadlineRule,
+  rules: GroupingRules,
+  unitNames: UnitNames = () => [],
+  titles: LedgerTitles = summaryTitles,
+  options: GroupingOptions = {},
+): Grouping {
   const linkReport = db.prepare('UPDATE reports SET problem_id = ? WHERE id = ?');
 
   // A problem's sample texts are compared with every new report at its unit: their features are worth
@@ -94,58 +143,130 @@ export function createGrouping(db: Db, store: ProblemStore, deadlines: DeadlineR
   }
 
   function canTake(problem: Problem | undefined, report: ReportForGrouping, now: number): problem is Problem {
-    if (!problem || problem.mergedInto !== null || problem.category !== report.category) return false;
+    // The category is not checked: the decision weighed it, and a category the classifier got wrong must not split a matter.
+    if (!problem || problem.mergedInto !== null) return false;
     if (isOpen(problem.status)) return true;
     return problem.status === 'resolved' && problem.resolvedAt !== null && problem.resolvedAt >= now - rules.recurringWithinMs;
   }
 
+  const writtenKey = options.writtenKey ?? (() => '');
+
+  function unitRelation(a: { unitId: string | null; unitWritten: string | null }, b: { unitId: string | null; unitWritten: string | null }): UnitRelation {
+    if (a.unitId && b.unitId) return a.unitId === b.unitId ? 'same' : 'different';
+    if (a.unitId || b.unitId || !a.unitWritten || !b.unitWritten) return 'unknown';
+    const left = writtenKey(a.unitWritten);
+    const right = writtenKey(b.unitWritten);
+    if (left === '' || right === '') return 'unknown';
+    // Names the directory does not know are read loosely (启航教育 = 启航培训班); two that share nothing (启航, 星火英语) are two places.
+    if (left === right || left.includes(right) || right.includes(left)) return 'same';
+    return bigramDice(left, right) >= WRITTEN_ALIKE ? 'unknown' : 'different';
+  }
+
+  /** A problem is about every subtopic its latest reports were given: its first report's guess alone is noisy. */
+  const subtopicRelation = (mine: string | null | undefined, theirs: ReadonlySet<string>): SubtopicRelation =>
+    !mine || theirs.size === 0 ? 'unknown' : theirs.has(mine) ? 'same' : 'different';
+
+  /** Everything a candidate is weighed on, and the rule's verdict. */
+  function weigh(
+    mine: { text: readonly TextFeatures[]; exact: ReadonlySet<string>; unitId: string | null; unitWritten: string | null; category: string; subtopic: string | null | undefined },
+    problem: Problem,
+    sample: { texts: string[]; subtopics: ReadonlySet<string> },
+    now: number,
+  ): Candidate {
+    const texts = [problem.title, ...sample.texts];
+    // Each text without its own unit's names: one set of features per text, whichever report it is compared with.
+    const ignore = unitNames(problem.unitId, problem.unitWritten);
+    const subtopic = subtopicRelation(mine.subtopic, problem.subtopic ? new Set([problem.subtopic, ...sample.subtopics]) : sample.subtopics);
+    const theirs = texts.map((t) => featuresOf(t, ignore));
+    const own = mine.text;
+    let text = 0;
+    for (const [i, t] of texts.entries()) {
+      if (mine.exact.has(t.trim())) text = 1;
+      for (const a of own) text = Math.max(text, featureSimilarity(a, theirs[i]!));
+    }
+    const evidence: MatterEvidence = {
+      unit: unitRelation(mine, problem),
+      subtopic,
+      sameCategory: mine.category === problem.category,
+      ageDays: Math.max(0, (now - (problem.lastReportAt ?? problem.createdAt)) / DAY),
+      text,
+    };
+    return { problem, texts, evidence, ...sameMatter(evidence) };
+  }
+
+  /** What the rule rejects whatever the words (src/problems/same-matter.ts), told before any text is read. */
+  const vetoed = (report: ReportForGrouping, problem: Problem): boolean =>
+    !Number.isFinite(similarityNeeded({ unit: unitRelation(report, problem), subtopic: 'unknown', sameCategory: report.category === problem.category, ageDays: 0 }));
+
+  const byRank = (a: Candidate, b: Candidate) => b.score - a.score || b.problem.id - a.problem.id;
+
   return {
-    shortlist(report, now, k = 3) {
-      const problems = store.candidates({
+    shortlist(report, now, k = 5) {
+      const vectors = report.vector ? options.vectors : undefined;
+      const resolvedSince = now - rules.recurringWithinMs;
+      const problems = store.nearby({
         category: report.category,
         unitId: report.unitId,
-        unitWritten: report.unitId ? null : report.unitWritten,
-        resolvedSince: now - rules.recurringWithinMs,
-        limit: 40,
+        subtopic: report.subtopic ?? null,
+        resolvedSince,
+        limit: vectors ? CANDIDATE_LIMIT - BY_MEANING : CANDIDATE_LIMIT,
       });
-      const ignore = unitNames(report.unitId, report.unitWritten);
-      const mine = textFeatures(report.text, ignore);
-      const same = report.text.trim();
-      const samples = store.sampleTextsOf(problems.map((p) => p.id), 5);
-      return problems
+      if (vectors) {
+        // What the words and the structure missed, the meaning may find: another unit's spelling, a paraphrase.
+        const known = new Set(problems.map((p) => p.id));
+        const near = vectors.store.nearest(report.vector!, vectors.model, resolvedSince, BY_MEANING).filter((n) => !known.has(n.problemId));
+        problems.push(...store.liveByIds(near.map((n) => n.problemId), resolvedSince));
+      }
+      const meaning = vectors ? vectors.store.cosines(report.vector!, vectors.model, problems.map((p) => p.id)) : undefined;
+      // Another unit's problem, or another category's with no unit in common, can never be this report's: not scored
+      // (unless the model may weigh it for its meaning).
+      const possible = problems.filter((p) => meaning?.has(p.id) || !vetoed(report, p));
+      if (possible.length === 0) return [];
+      const samples = store.samplesOf(possible.map((p) => p.id), SAMPLES);
+      const exact = new Set([report.text.trim()]);
+      // Unit names say where, not what: left out of the texts they are in.
+      const mine = { ...report, subtopic: report.subtopic ?? null, text: [featuresOf(report.text, unitNames(report.unitId, report.unitWritten))], exact };
+      const ranked = possible
         .map((problem) => {
-          const texts = [problem.title, ...(samples.get(problem.id) ?? [])];
-          const score = Math.max(...texts.map((t) => (t.trim() === same ? 1 : featureSimilarity(mine, featuresOf(t, ignore)))));
-          return { problem, score, texts };
+          const weighed = weigh(mine, problem, samples.get(problem.id)!, now);
+          const cosine = meaning?.get(problem.id);
+          return cosine === undefined ? weighed : { ...weighed, meaning: cosine };
         })
-        .sort((a, b) => b.score - a.score || b.problem.id - a.problem.id)
-        .slice(0, k);
+        .sort(byRank);
+      const best = ranked.slice(0, k);
+      if (!meaning) return best;
+      // The closest in meaning go along even when the rule ranks them low, for the model to weigh (never another unit's).
+      const byMeaning = ranked
+        .slice(k)
+        .filter((c) => c.meaning !== undefined && c.evidence.unit !== 'different')
+        .sort((a, b) => b.meaning! - a.meaning! || b.problem.id - a.problem.id)
+        .slice(0, MEANING_EXTRA);
+      return [...best, ...byMeaning];
     },
 
     possiblySame(problem, k = 3) {
       if (problem.mergedInto !== null || !isOpen(problem.status)) return [];
       const others = store
-        .candidates({
+        .nearby({
           category: problem.category,
           unitId: problem.unitId,
-          unitWritten: problem.unitId ? null : problem.unitWritten,
+          subtopic: problem.subtopic,
           resolvedSince: Number.MAX_SAFE_INTEGER, // open ones only
-          limit: 41,
+          limit: CANDIDATE_LIMIT + 1,
         })
-        .filter((other) => other.id !== problem.id);
+        .filter((other) => other.id !== problem.id && isOpen(other.status));
       if (others.length === 0) return [];
-      const ignore = unitNames(problem.unitId, problem.unitWritten);
-      const samples = store.sampleTextsOf([problem.id, ...others.map((o) => o.id)], 5);
-      const mine = [problem.title, ...(samples.get(problem.id) ?? [])].map((t) => featuresOf(t, ignore));
+      const samples = store.samplesOf([problem.id, ...others.map((o) => o.id)], 5);
+      const own = [problem.title, ...samples.get(problem.id)!.texts];
+      const now = problem.lastReportAt ?? problem.updatedAt;
       return others
         .map((other) => {
-          const texts = [other.title, ...(samples.get(other.id) ?? [])];
-          const theirs = texts.map((t) => featuresOf(t, ignore));
-          const score = Math.max(...mine.flatMap((a) => theirs.map((b) => featureSimilarity(a, b))));
-          return { problem: other, score, texts };
+          const mine = { ...problem, text: own.map((t) => featuresOf(t, unitNames(problem.unitId, problem.unitWritten))), exact: new Set(own.map((t) => t.trim())) };
+          return weigh(mine, other, samples.get(other.id)!, now);
         })
-        .filter((c) => c.score >= POSSIBLY_SAME_THRESHOLD)
-        .sort((a, b) => b.score - a.score || a.problem.id - b.problem.id)
+        // A person decides: the rule's bar is lowered, never its "different unit" veto.
+        .filter((c) => c.evidence.unit !== 'different' && c.evidence.text >= POSSIBLY_SAME_THRESHOLD && c.score >= POSSIBLY_SAME_SHARE)
+        .sort(byRank)
         .slice(0, k);
     },
 
@@ -170,6 +291,13 @@ export function createGrouping(db: Db, store: ProblemStore, deadlines: DeadlineR
           }, now);
           store.record(problemId, { at: now, actor: { type: 'system' }, action: 'reopened', fromStatus: 'resolved', toStatus: status, note: `#${report.id}`, data: { reportId: report.id, recurring: true } });
         }
+        // What the first report did not say, a later one may: the problem learns its unit and subtopic.
+        const learnt = {
+          ...(chosen.unitId === null && report.unitId !== null && { unitId: report.unitId, unitWritten: null }),
+          ...(chosen.unitId === null && report.unitId === null && chosen.unitWritten === null && report.unitWritten && { unitWritten: report.unitWritten }),
+          ...(chosen.subtopic === null && report.subtopic && { subtopic: report.subtopic }),
+        };
+        if (Object.keys(learnt).length > 0) store.update(problemId, learnt, now);
         if (report.urgent && !chosen.urgent) {
           const urgentDeadline = deadlines.deadline(chosen.kind, chosen.category, true, now);
           store.update(problemId, { urgent: true, deadlineAt: Math.min(chosen.deadlineAt ?? urgentDeadline, urgentDeadline) }, now);
@@ -179,7 +307,7 @@ export function createGrouping(db: Db, store: ProblemStore, deadlines: DeadlineR
         opened = true;
         problemId = store.create(
           {
-            title: report.summary,
+            title: titles.forReport(report),
             category: report.category,
             subtopic: report.subtopic ?? null,
             kind: report.kind ?? 'complaint',
@@ -195,7 +323,14 @@ export function createGrouping(db: Db, store: ProblemStore, deadlines: DeadlineR
       }
 
       linkReport.run(problemId, report.id);
+      if (report.vector && options.vectors) options.vectors.store.refreshProblemVector(problemId, options.vectors.model, now);
       store.recount(problemId);
+      // A joined problem's title follows the latest model title, or is rebuilt when its subtopic or unit changed.
+      if (!opened && chosen) {
+        const joined = store.get(problemId)!;
+        const title = titles.afterJoin(chosen, joined, report);
+        if (title !== null) store.update(problemId, { title }, now);
+      }
 
       let becameWidespread = false;
       const current = store.get(problemId)!;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { bigramDice, levelOf, numbersOf, townRoot, unitKey } from './unit-name.ts';
+import { toSimplified } from '../classify/offline/traditional.ts';
+import { bigramDice, levelOf, numbersOf, townRoot, unitKey, writtenUnitKey } from './unit-name.ts';
 import { createUnitSpotter } from './unit-spotter.ts';
 
 export const UNIT_TYPES = ['middle_school', 'primary_school', 'town_school', 'kindergarten', 'venue', 'bureau_office'] as const;
@@ -43,6 +44,13 @@ export interface UnitDirectory {
   addAlias(alias: string, unitId: string): void;
   /** Directory units mentioned anywhere in a free text, in order of first mention. */
   findUnitsIn(text: string): Unit[];
+  /**
+   * The school or venue a report is about when the classifier's name for it matched nothing: the first directory
+   * unit the text names, bureau offices left out (the bureau is who every report is addressed to: "请教体局督促").
+   */
+  unitIn(text: string): Unit | undefined;
+  /** The comparable key of a name not in the directory (src/units/unit-name.ts writtenUnitKey), with this district's towns. */
+  writtenKey(nameAsWritten: string): string;
 }
 
 /**
@@ -156,8 +164,16 @@ export function createUnitDirectory(
     },
     addAlias,
     findUnitsIn(text) {
-      return spotter.find(text).map((id) => byId.get(id)!);
+      // 體育館 is 体育馆: the spotter's names are simplified.
+      return spotter.find(toSimplified(text)).map((id) => byId.get(id)!);
     },
+    unitIn(text) {
+      return spotter
+        .find(toSimplified(text))
+        .map((id) => byId.get(id)!)
+        .find((unit) => unit.type !== 'bureau_office');
+    },
+    writtenKey: (nameAsWritten) => writtenUnitKey(nameAsWritten, towns),
   };
 }
 

@@ -63,6 +63,32 @@ export function unitKey(nameAsWritten: string, towns: readonly string[] = []): s
   return key;
 }
 
+/** What names a kind of institution, not which one: 启航教育培训机构, 启航培训班 and 启航教育 are one 启航. */
+const INSTITUTION_WORDS = '培训机构|培训学校|培训中心|培训班|辅导班|辅导中心|托管班|教育|培训|机构|课堂|学堂|学校|公司|tutoringcentre|tutoringcenter|trainingcentre|trainingcenter|education';
+const ENDS_GENERIC = new RegExp(`(?:${INSTITUTION_WORDS})$`, 'u');
+const ONLY_GENERIC = new RegExp(`^(?:${INSTITUTION_WORDS})$`, 'u');
+
+/**
+ * The key of a name that is not in the directory (a tutoring company, a school the directory lacks), for telling
+ * whether two reports name the same one: the unit key with the town in front and generic institution words at the
+ * end taken off (城关镇的启航培训班 → 启航). Empty when nothing specific is left (培训机构).
+ */
+export function writtenUnitKey(nameAsWritten: string, towns: readonly string[] = []): string {
+  let key = unitKey(nameAsWritten, towns);
+  for (const town of towns) {
+    for (const prefix of [town, townRoot(town)]) {
+      if (prefix.length >= 2 && key.startsWith(prefix) && key.length - prefix.length >= 2) key = key.slice(prefix.length).replace(/^的/u, '');
+    }
+  }
+  // A few words come off at most (启航教育培训机构 → 启航教育 → 启航): a bounded loop, not a repeated group.
+  for (let i = 0; i < 4; i++) {
+    const shorter = key.replace(ENDS_GENERIC, '');
+    if (shorter === key || Array.from(shorter).length < 2) break;
+    key = shorter;
+  }
+  return ONLY_GENERIC.test(key) ? '' : key;
+}
+
 export type SchoolLevel = 'middle' | 'primary' | 'kindergarten' | 'town_center';
 
 /** The school level a key ends with, or null for venues and offices. */

@@ -12,6 +12,10 @@ export interface UnitRegistry {
   name(id: string): string | undefined;
   /** The directory unit a name as written refers to, or null. */
   match(written: string): string | null;
+  /** The directory unit (not a bureau office) a free text names, for reports whose written unit matched nothing. */
+  spot(text: string): string | null;
+  /** The comparable key of a name not in the directory (启航培训班 and 启航教育 share 启航). */
+  writtenKey(written: string): string;
   /** Resolve a staff argument: a unit id, a name or an alias. */
   resolve(nameOrId: string): Unit | undefined;
   addAlias(alias: string, unitNameOrId: string, staffUserId: number | null): Unit;
@@ -55,6 +59,8 @@ export function createUnitRegistry(db: Db, now: () => number = Date.now, file: U
     get: (id) => directory.get(id),
     name: (id) => directory.get(id)?.name,
     match: (written) => directory.match(written)?.unit.id ?? null,
+    spot: (text) => directory.unitIn(text)?.id ?? null,
+    writtenKey: (written) => directory.writtenKey(written),
     resolve,
     addAlias(alias, unitNameOrId, staffUserId) {
       const unit = resolve(unitNameOrId);

@@ -50,7 +50,7 @@ describe('privacy', () => {
     llm.setResponder((request) => {
       // A staff question: the model looks the reports up with a query tool, then answers.
       if (request.tools) {
-        return request.messages.some((m) => m.role === 'tool') ? '第一中学本周有几条反映。' : toolCalls({ name: 'search_problems', arguments: { words: '第一中学', limit: 10 } });
+        return request.messages.some((m) => m.role === 'tool') ? '第一中学本周有几条反映。' : toolCalls({ name: 'search_problems', arguments: { words: '第一中学', limit: 10 } }, ...[1, 2, 3].map((id) => ({ name: 'problem_details', arguments: { id } })));
       }
       if (request.schemaName === 'grouping_decision') return { same_as: null };
       const report = String((JSON.parse(request.lastUserText) as { report: string }).report);
@@ -69,7 +69,7 @@ describe('privacy', () => {
     await telegram.waitFor((m) => m.chat_id === STAFF_CHAT && (m.text ?? '').includes('第一中学本周'), 15_000, { includeExisting: true });
     const toolMessages = llm.requests.flatMap((r) => ((r.body as { messages?: Array<{ role: string; content: string }> }).messages ?? []).filter((m) => m.role === 'tool'));
     const toolResults = toolMessages.length;
-    // The tool results did carry residents' words, masked.
+    // The tool results did carry residents' words (the reports' summaries in problem_details), masked.
     expect(toolMessages.map((m) => m.content).join('\n')).toMatch(/\[(PHONE|ID|CARD|EMAIL|NUMBER)\]/);
     await sleep(1000);
 

@@ -85,7 +85,7 @@ describe('the oracle grouping decider', () => {
   ]);
   const oracle = createOracleDecider({ matterOfReport: (id) => matters.get(id), reportsOfProblem: (id) => holds.get(id) ?? [] });
   const report = (id: number) => ({ id }) as ReportForGrouping;
-  const offered = (...ids: number[]): Candidate[] => ids.map((id) => ({ problem: { id } as Problem, score: 0.5, texts: [] }));
+  const offered = (...ids: number[]): Candidate[] => ids.map((id) => ({ problem: { id } as Problem, score: 0.5, joins: false, evidence: { unit: 'same' as const, subtopic: 'unknown' as const, sameCategory: true, ageDays: 0, text: 0.1 }, texts: [] }));
 
   it('picks the offered problem holding most reports of the same matter', async () => {
     expect(await oracle.decide(report(10), offered(101, 102, 103))).toBe(103);

@@ -1,0 +1,77 @@
+/**
+ * "Is this report about that open problem?" as a small pure rule over a few scored features (issue 11).
+ *
+ * Where a report is (its unit) and what it is about (its subtopic, 议题) say most; the text similarity of
+ * src/problems/similarity.ts refines it, and must carry more of the decision the less the structure says:
+ *
+ * | unit      | category | subtopic                        | text similarity needed |
+ * |-----------|----------|---------------------------------|------------------------|
+ * | same      | same     | same, last report ≤ 21 days ago | 0.05                   |
+ * | same      | same     | unknown, or same but older      | 0.15                   |
+ * | same      | same     | different                       | 0.30                   |
+ * | same      | other    | (a subtopic is its category's)  | 0.20                   |
+ * | unknown   | same     | same                            | 0.20                   |
+ * | unknown   | same     | unknown or different            | 0.35                   |
+ * | unknown   | other    | any                             | never                  |
+ * | different | any      | any                             | never                  |
+ *
+ * "unknown" unit: one side names no directory unit and their written names do not agree (a report that says
+ * only "游泳池的救生员" may be about the pool's problem). "unknown" subtopic: one side has none. Two matters
+ * can share a unit and a subtopic (厕所没纸 vs 厕所门坏了), so even the strongest structure still needs some
+ * shared wording; a category the classifier got wrong does not split a matter by itself (same unit, other
+ * category), it only asks for more similar words.
+ *
+ * A problem's subtopics are those of its latest reports (its first report's guess alone is noisy).
+ * Thresholds were chosen on development streams only (test/fixtures/grouping-dev.jsonl and grouping-h2-dev.jsonl,
+ * `npm run eval:grouping`), for precision first: a wrong merge hides a resident's report inside someone else's problem, a
+ * missed one leaves staff a duplicate to merge with one button (possiblySame). docs/GROUPING.md has the figures.
+ */
+
+export type UnitRelation = 'same' | 'unknown' | 'different';
+export type SubtopicRelation = 'same' | 'unknown' | 'different';
+
+export interface MatterEvidence {
+  unit: UnitRelation;
+  subtopic: SubtopicRelation;
+  sameCategory: boolean;
+  /** Days since the candidate problem's last report (0 for today). */
+  ageDays: number;
+  /** Text similarity, best over the problem's title and latest reports, in [0, 1]. */
+  text: number;
+}
+
+export const SAME_UNIT_SAME_SUBTOPIC = 0.05;
+export const SAME_UNIT_UNKNOWN_SUBTOPIC = 0.15;
+export const SAME_UNIT_OTHER_CATEGORY = 0.2;
+export const SAME_UNIT_DIFFERENT_SUBTOPIC = 0.3;
+export const NO_UNIT_SAME_SUBTOPIC = 0.2;
+export const NO_UNIT_OTHERWISE = 0.35;
+/** Same unit and subtopic is the strongest signal only while the matter is current. */
+export const SUBTOPIC_WINDOW_DAYS = 21;
+
+/** The text similarity this structure needs, or Infinity when nothing can make it the same matter. */
+export function similarityNeeded(e: Omit<MatterEvidence, 'text'>): number {
+  if (e.unit === 'different') return Number.POSITIVE_INFINITY;
+  if (e.unit === 'same') {
+    // A subtopic belongs to its category: across categories, only the words can tell.
+    if (!e.sameCategory) return SAME_UNIT_OTHER_CATEGORY;
+    if (e.subtopic === 'same') return e.ageDays <= SUBTOPIC_WINDOW_DAYS ? SAME_UNIT_SAME_SUBTOPIC : SAME_UNIT_UNKNOWN_SUBTOPIC;
+    return e.subtopic === 'different' ? SAME_UNIT_DIFFERENT_SUBTOPIC : SAME_UNIT_UNKNOWN_SUBTOPIC;
+  }
+  // Nowhere in common and nothing in common: different categories with no unit to join them are not one matter.
+  if (!e.sameCategory) return Number.POSITIVE_INFINITY;
+  return e.subtopic === 'same' ? NO_UNIT_SAME_SUBTOPIC : NO_UNIT_OTHERWISE;
+}
+
+export interface MatterVerdict {
+  /** Similarity over what was needed: at or above 1 the report joins; ranks candidates, best first. */
+  score: number;
+  joins: boolean;
+}
+
+export function sameMatter(e: MatterEvidence): MatterVerdict {
+  const needed = similarityNeeded(e);
+  if (!Number.isFinite(needed)) return { score: 0, joins: false };
+  const score = e.text / needed;
+  return { score, joins: score >= 1 };
+}
