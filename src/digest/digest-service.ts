@@ -50,6 +50,8 @@ export interface DigestServiceDeps {
   adoptedLine?: (week: Period, language: Language) => string | null;
   /** Units' sign-for time, returns, extensions and rejected reviews (src/dispatch/unit-work.ts); in the digest and the ranking. */
   unitsLine?: (period: Period, language: Language) => string | null;
+  /** The week's most reported subtopics and the district-wide themes (一类问题, issue 11); null or absent: no block. */
+  themesLine?: (week: Period, language: Language) => string | null;
 }
 
 export interface DigestService {
@@ -94,7 +96,7 @@ export function createDigestService(deps: DigestServiceDeps): DigestService {
   function render(week: Period, options: { builtAt?: number; language?: Language } = {}): RenderedDigest {
     const lang = options.language ?? language;
     const digest = build(week, options.builtAt);
-    const html = [renderer.digest(digest, lang), deps.adoptedLine?.(week, lang), deps.knowledgeLine?.(week, lang), deps.unitsLine?.(week, lang)].filter(Boolean).join('\n\n');
+    const html = [renderer.digest(digest, lang), deps.themesLine?.(week, lang), deps.adoptedLine?.(week, lang), deps.knowledgeLine?.(week, lang), deps.unitsLine?.(week, lang)].filter(Boolean).join('\n\n');
     const messages: OutgoingMessage[] = [];
     const chart = deps.chart === false ? undefined : renderer.chart(digest, lang);
     if (chart) {

@@ -5,13 +5,18 @@ import type { Db } from '../db/database.ts';
  * docs/DIGEST.md); every query is one set-based pass over an index range of the period:
  *
  * - Response rate: of the problems created in the period (merged ones left out) whose outcome is known,
- *   the share whose first staff action came within the response window of their creation. A problem is
- *   still *pending* — left out — while its window runs past the moment of building and nobody acted yet.
+ *   the share responded to in time. A problem dispatched to its responsible unit's own chat is responded to
+ *   when the unit signed for it (签收) within the sign-for window of the dispatch; any other problem when its
+ *   first staff action came within the response window of its creation. A problem is still *pending* — left
+ *   out — while its window runs past the moment of building and nobody acted yet.
  * - Resolution rate: of the residents' "is it fixed?" answers given in the period, fixed counts 1,
  *   partly ½, not fixed 0; an answer about a problem that now stands closed as not our responsibility or
  *   no action possible counts 0 whatever it says.
  * - Satisfaction rate: of the 1–5 ratings given in the period, the share that are 4 or 5 (plus the mean).
  * - Composite: the weighted mean of the rates a unit has data for, the weights re-scaled over those rates.
+ * - Questions answered automatically (issue 15): a question the knowledge base answered and the resident
+ *   confirmed ("yes") was answered at once, so it counts as responded to in time in the overall response rate
+ *   (it has no unit, so no unit's rate), and is shown as its own number, `answeredAutomatically`.
  *
  * INDEXED BY pins each query to its index (migration 002): without statistics SQLite's planner sometimes
  * takes a narrower index and reads the table row by row, ten times slower on a big database.
@@ -23,6 +28,8 @@ export interface RankingSettings {
   rankingMinProblems: number;
   /** Fractions that sum to 1 (config.digest.weights). */
   weights: { response: number; resolution: number; satisfaction: number };
+  /** The units' sign-for windows (SIGN_WITHIN_HOURS, _URGENT); the response window when absent. */
+  signWithin?: { normalMs: number; urgentMs: number };
 }
 
 /** A rate as a fraction of a count; `value` is null when there is nothing to divide by ("no data", shown as —). */
@@ -42,6 +49,8 @@ export interface UnitRates {
   composite: number | null;
   /** Commendations (表扬) residents sent about the unit in the period: shown beside the rates, never part of one. */
   praise: number;
+  /** Overall only: questions asked in the period that the knowledge base answered and the resident confirmed. */
+  answeredAutomatically?: number;
 }
 
 export interface RankedUnit extends UnitRates {
@@ -113,11 +122,20 @@ export function createRatesQuery(db: Db): RatesQuery {
        UNION ALL
        SELECT NULL AS unit, ${select} FROM ${from} WHERE ${unit} IS NULL AND ${where} HAVING COUNT(*) > 0`,
     );
+  // A problem dispatched to its responsible unit's own chat (the latest such dispatch, not returned): 1 signed for
+  // within the sign-for window of the dispatch, 0 late or never, -1 still pending; NULL for any other problem,
+  // which the bureau's first action decides as before. One index lookup per problem (unit_dispatches_problem).
+  const signFor = `(SELECT CASE
+       WHEN d.signed_at IS NOT NULL AND d.signed_at - d.dispatched_at <= (CASE WHEN p.urgent THEN @signUrgent ELSE @sign END) THEN 1
+       WHEN d.dispatched_at + (CASE WHEN p.urgent THEN @signUrgent ELSE @sign END) <= @asOf THEN 0
+       ELSE -1 END
+     FROM unit_dispatches d WHERE d.problem_id = p.id AND d.unit_id = p.responsible_unit_id AND d.returned_at IS NULL AND d.chats > 0
+     ORDER BY d.id DESC LIMIT 1)`;
   // The unit of a problem is the one responsible for it, else the one it is about.
   const responses = byUnit(
     `COUNT(*) AS problems,
-     TOTAL(p.first_response_at IS NOT NULL AND p.first_response_at - p.created_at <= @window) AS responded,
-     TOTAL((p.first_response_at IS NOT NULL AND p.first_response_at - p.created_at <= @window) OR p.created_at + @window <= @asOf) AS decided`,
+     TOTAL(COALESCE(${signFor} = 1, p.first_response_at IS NOT NULL AND p.first_response_at - p.created_at <= @window)) AS responded,
+     TOTAL(COALESCE(${signFor} >= 0, (p.first_response_at IS NOT NULL AND p.first_response_at - p.created_at <= @window) OR p.created_at + @window <= @asOf)) AS decided`,
     'problems p INDEXED BY problems_unit_created',
     'COALESCE(p.responsible_unit_id, p.unit_id)',
     'p.created_at >= @from AND p.created_at < @to AND p.merged_into IS NULL',
@@ -149,9 +167,14 @@ export function createRatesQuery(db: Db): RatesQuery {
     'f.rated_at >= @from AND f.rated_at < @to AND f.rating IS NOT NULL',
   );
 
+  const answeredQuestions = db.prepare(
+    `SELECT COUNT(*) AS n FROM knowledge_questions INDEXED BY knowledge_questions_asked WHERE asked_at >= @from AND asked_at < @to AND status = 'answered'`,
+  );
+
   return {
     ranking(from, to, asOf, settings, unitName) {
-      const params = { from, to, asOf, window: settings.responseWindowMs };
+      const sign = settings.signWithin ?? { normalMs: settings.responseWindowMs, urgentMs: settings.responseWindowMs };
+      const params = { from, to, asOf, window: settings.responseWindowMs, sign: sign.normalMs, signUrgent: sign.urgentMs };
       const tallies = new Map<string | null, { problems: number; responded: number; decided: number; answers: number; halves: number; ratings: number; satisfied: number; total: number; praise: number }>();
       const tally = (unit: string | null) => {
         let t = tallies.get(unit);
@@ -182,6 +205,9 @@ export function createRatesQuery(db: Db): RatesQuery {
 
       const all = { problems: 0, responded: 0, decided: 0, answers: 0, halves: 0, ratings: 0, satisfied: 0, total: 0, praise: 0 };
       for (const t of tallies.values()) for (const key of Object.keys(all) as Array<keyof typeof all>) all[key] += t[key];
+      const answeredAutomatically = (answeredQuestions.get({ from, to }) as { n: number }).n;
+      all.responded += answeredAutomatically;
+      all.decided += answeredAutomatically;
 
       const units = [...tallies.entries()]
         .filter((entry): entry is [string, ReturnType<typeof tally>] => entry[0] !== null)
@@ -198,7 +224,7 @@ export function createRatesQuery(db: Db): RatesQuery {
       });
       const unranked = units.filter((u) => !rankable(u)).sort((a, b) => b.problems - a.problems || byName(a, b));
 
-      return { from, to, asOf, settings, overall: toRates(all), units: [...ranked, ...unranked] };
+      return { from, to, asOf, settings, overall: { ...toRates(all), answeredAutomatically }, units: [...ranked, ...unranked] };
     },
   };
 }

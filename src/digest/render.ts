@@ -16,6 +16,8 @@ export interface DigestRenderer {
   chart(digest: WeeklyDigest, language: Language): { input: CategoryChartInput; captionHtml: string } | undefined;
   /** The full ranking table of a period. */
   ranking(ranking: Ranking, period: Period, language: Language): string;
+  /** One unit's entry of the ranking (rank, score, rates), as the table shows it: a unit's own chat sees only its own. */
+  unitEntry(language: Language, unit: RankedUnit): string;
 }
 
 export interface DigestRendererDeps {
@@ -140,6 +142,8 @@ export function createDigestRenderer(deps: DigestRendererDeps): DigestRenderer {
   const urgentMark: Record<UrgentOutcome, string> = { in_time: '✅', late: '⚠️', missed: '❌', pending: '⏳' };
 
   return {
+    unitEntry,
+
     digest(digest, language) {
       const { first, last } = periodDates(digest.week, timezone);
       const builtAt = formatDateTime(digest.builtAt, timezone);

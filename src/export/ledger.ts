@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { Db } from '../db/database.ts';
 import type { Catalogue } from '../domain/categories.ts';
+import type { SubtopicCatalogue } from '../domain/subtopics.ts';
 import type { Kind } from '../domain/classification.ts';
 import { recentPeriod, type Period } from '../domain/periods.ts';
 import { formatDate } from '../domain/time.ts';
@@ -9,6 +10,7 @@ import { isOverdue, type CloseReason, type ProblemStatus } from '../problems/pro
 import type { UnitRegistry } from '../units/unit-registry.ts';
 import type { ProblemRow } from '../problems/problem-store.ts';
 import { cellText, csvLine, looksLikeFormula, UTF8_BOM } from './cells.ts';
+import { redactPersonalData } from '../domain/redact.ts';
 import { dateTimeFormatter } from '../domain/time.ts';
 
 /**
@@ -28,10 +30,17 @@ export interface LedgerOptions {
   period: LedgerPeriodName | Period;
   units: Pick<UnitRegistry, 'name'>;
   catalogue: Catalogue;
+  /** Names of subtopics (议题) for the 议题 column; absent: the subtopic's id is written. */
+  subtopics?: Pick<SubtopicCatalogue, 'name'>;
   timezone: string;
   /** The moment of the export (UTC epoch ms): the end of the period and the clock for 是否逾期. */
   now: number;
   maxReports?: number;
+  /**
+   * A unit's own ledger: only the live problems these units are responsible for, and their reports, with personal
+   * data masked in every resident-written cell (as on the dispatch card). Absent: the bureau's whole ledger.
+   */
+  unitIds?: readonly string[];
 }
 
 export interface Ledger {
@@ -80,6 +89,7 @@ const PROBLEM_COLUMNS: Column[] = [
   { header: '编号', width: 8 },
   { header: '标题', width: 40 },
   { header: '类别', width: 14 },
+  { header: '议题', width: 16 },
   { header: '涉及单位', width: 20 },
   { header: '责任单位', width: 20 },
   { header: '状态', width: 8 },
@@ -131,13 +141,15 @@ interface ReportRow {
   text: string | null;
 }
 
-const PROBLEM_FIELDS = `p.id, p.title, p.category, p.kind, p.unit_id, p.unit_written, p.urgent, p.status, p.close_reason, p.responsible_unit_id,
+const PROBLEM_FIELDS = `p.id, p.title, p.category, p.subtopic, p.kind, p.unit_id, p.unit_written, p.urgent, p.status, p.close_reason, p.responsible_unit_id,
   p.deadline_at, p.report_count, p.resident_count, p.first_report_at, p.last_report_at, p.recurring, p.widespread,
   p.first_response_at, p.resolved_at, p.closed_at, p.merged_into, p.created_at`;
 // Named columns only: the reports table also holds chat_id and resident_id, which never leave it.
 const REPORT_FIELDS = 'id, problem_id, received_at, category, kind, urgent, unit_id, unit_written, summary, text';
 // Chit-chat ("lol", greetings, spam) is not feedback and stays out of the ledger; praise is in it, with no problem.
 const FEEDBACK_ONLY = "(kind IS NULL OR kind <> 'chitchat')";
+// A unit's ledger: the problems its units are responsible for (@units: a JSON array of unit ids), never merged ones.
+const UNIT_PROBLEMS = `SELECT id FROM problems WHERE responsible_unit_id IN (SELECT value FROM json_each(@units)) AND merged_into IS NULL`;
 
 /** The period a ledger covers, or undefined for everything. */
 export function ledgerPeriod(period: LedgerPeriodName | Period, now: number, timezone: string): Period | undefined {
@@ -174,8 +186,10 @@ export async function buildLedger(db: Db, options: LedgerOptions): Promise<Ledge
 
   const cells = cellMakers(options);
   const csv: string[] = [UTF8_BOM];
-  const problems = await writeProblems(db, workbook, csv, period, cells, now);
-  const reports = await writeReports(db, workbook, period, cells);
+  const scope = options.unitIds ? JSON.stringify(options.unitIds) : undefined;
+  const problems = await writeProblems(db, workbook, csv, period, cells, now, scope);
+  const reports = await writeReports(db, workbook, period, cells, scope);
+  await writeMedia(db, workbook, period, cells, scope);
 
   await workbook.commit();
   return {
@@ -189,11 +203,18 @@ export async function buildLedger(db: Db, options: LedgerOptions): Promise<Ledge
 
 type CellMakers = ReturnType<typeof cellMakers>;
 
-function cellMakers({ units, catalogue, timezone }: LedgerOptions) {
+function cellMakers({ units, catalogue, subtopics, timezone, unitIds }: LedgerOptions) {
+  // A unit reads residents' words with phone numbers, ids, cards and e-mail masked; the bureau's ledger keeps them.
+  const written = unitIds ? (text: string | null) => cellText(text === null ? null : redactPersonalData(text)) : cellText;
   return {
     dateTime: dateTimeFormatter(timezone),
-    unit: (id: string | null, written: string | null) => cellText((id ? units.name(id) : undefined) ?? written),
+    unit: (id: string | null, unitWritten: string | null) => {
+      const name = id ? units.name(id) : undefined;
+      return name === undefined ? written(unitWritten) : cellText(name);
+    },
     category: (id: string | null) => (id ? catalogue.name(id, 'zh') : ''),
+    subtopic: (id: string | null) => (id ? cellText(subtopics ? subtopics.name(id, 'zh') : id) : ''),
+    written,
   };
 }
 
@@ -213,28 +234,30 @@ async function* paged<R extends { id: number }>(read: (afterId: number) => R[], 
   }
 }
 
-async function writeProblems(db: Db, workbook: WorkbookWriter, csv: string[], period: Period | undefined, cell: CellMakers, now: number): Promise<number> {
-  const columns = period ? [...PROBLEM_COLUMNS.slice(0, 13), IN_PERIOD_COLUMN, ...PROBLEM_COLUMNS.slice(13)] : PROBLEM_COLUMNS;
+async function writeProblems(db: Db, workbook: WorkbookWriter, csv: string[], period: Period | undefined, cell: CellMakers, now: number, scope: string | undefined): Promise<number> {
+  const columns = period ? [...PROBLEM_COLUMNS.slice(0, 14), IN_PERIOD_COLUMN, ...PROBLEM_COLUMNS.slice(14)] : PROBLEM_COLUMNS;
   const sheet = openSheet(workbook, '问题清单', columns);
   csv.push(csvLine(columns.map((c) => c.header)));
   const statement = period
     ? db.prepare(
         `SELECT ${PROBLEM_FIELDS}, r.n AS in_period
          FROM (SELECT problem_id, COUNT(*) AS n FROM reports
-               WHERE received_at >= @start AND received_at < @end AND problem_id > @after GROUP BY problem_id ORDER BY problem_id LIMIT @page) r
+               WHERE received_at >= @start AND received_at < @end AND problem_id > @after ${scope ? `AND problem_id IN (${UNIT_PROBLEMS})` : ''}
+               GROUP BY problem_id ORDER BY problem_id LIMIT @page) r
          JOIN problems p ON p.id = r.problem_id
          ORDER BY p.id`,
       )
-    : db.prepare(`SELECT ${PROBLEM_FIELDS}, p.report_count AS in_period FROM problems p WHERE p.id > @after ORDER BY p.id LIMIT @page`);
-  const rows = paged((after) => statement.all({ after, page: PAGE, ...(period && { start: period.start, end: period.end }) }) as LedgerProblemRow[]);
+    : db.prepare(`SELECT ${PROBLEM_FIELDS}, p.report_count AS in_period FROM problems p WHERE p.id > @after ${scope ? `AND p.id IN (${UNIT_PROBLEMS})` : ''} ORDER BY p.id LIMIT @page`);
+  const rows = paged((after) => statement.all({ after, page: PAGE, ...(period && { start: period.start, end: period.end }), ...(scope && { units: scope }) }) as LedgerProblemRow[]);
 
   let count = 0;
   for await (const row of rows) {
     count++;
     const values: Array<string | number> = [
       row.id,
-      cellText(row.title),
+      cell.written(row.title),
       cell.category(row.category),
+      cell.subtopic(row.subtopic),
       cell.unit(row.unit_id, row.unit_written),
       cell.unit(row.responsible_unit_id, null),
       ZH_STATUS[row.status],
@@ -263,17 +286,18 @@ async function writeProblems(db: Db, workbook: WorkbookWriter, csv: string[], pe
   return count;
 }
 
-async function writeReports(db: Db, workbook: WorkbookWriter, period: Period | undefined, cell: CellMakers): Promise<number> {
+async function writeReports(db: Db, workbook: WorkbookWriter, period: Period | undefined, cell: CellMakers, scope: string | undefined): Promise<number> {
   const sheet = openSheet(workbook, '反映记录', REPORT_COLUMNS);
+  const unitOnly = scope ? `AND problem_id IN (${UNIT_PROBLEMS})` : '';
   const statement = period
-    ? db.prepare(`SELECT ${REPORT_FIELDS} FROM reports WHERE received_at >= @start AND received_at < @end AND id > @after AND ${FEEDBACK_ONLY} ORDER BY id LIMIT @page`)
-    : db.prepare(`SELECT ${REPORT_FIELDS} FROM reports WHERE id > @after AND ${FEEDBACK_ONLY} ORDER BY id LIMIT @page`);
+    ? db.prepare(`SELECT ${REPORT_FIELDS} FROM reports WHERE received_at >= @start AND received_at < @end AND id > @after AND ${FEEDBACK_ONLY} ${unitOnly} ORDER BY id LIMIT @page`)
+    : db.prepare(`SELECT ${REPORT_FIELDS} FROM reports WHERE id > @after AND ${FEEDBACK_ONLY} ${unitOnly} ORDER BY id LIMIT @page`);
   // Paging by id starts just below the period's first report (found through the received_at index), so
   // reading a month does not walk the years before it.
   const before = period
     ? ((db.prepare('SELECT MIN(id) AS id FROM reports WHERE received_at >= ? AND received_at < ?').get(period.start, period.end) as { id: number | null }).id ?? 1) - 1
     : 0;
-  const rows = paged((after) => statement.all({ after, page: PAGE, ...(period && { start: period.start, end: period.end }) }) as ReportRow[], before);
+  const rows = paged((after) => statement.all({ after, page: PAGE, ...(period && { start: period.start, end: period.end }), ...(scope && { units: scope }) }) as ReportRow[], before);
   let count = 0;
   for await (const row of rows) {
     count++;
@@ -285,8 +309,74 @@ async function writeReports(db: Db, workbook: WorkbookWriter, period: Period | u
       row.kind ? ZH_KIND[row.kind] : '',
       row.urgent === null ? '' : yesNo(row.urgent),
       cell.unit(row.unit_id, row.unit_written),
-      cellText(row.summary),
-      cellText(row.text),
+      cell.written(row.summary),
+      cell.written(row.text),
+    ]);
+  }
+  sheet.commit();
+  return count;
+}
+
+const MEDIA_COLUMNS: Column[] = [
+  { header: '反映编号', width: 10 },
+  { header: '问题编号', width: 10 },
+  { header: '收到时间', width: 17 },
+  { header: '类型', width: 8 },
+  { header: '时长（秒）', width: 10 },
+  { header: '文件ID', width: 40 },
+  { header: '转写/图片描述', width: 60 },
+  { header: '处理情况', width: 14 },
+];
+const ZH_MEDIA_KIND: Record<string, string> = { voice: '语音', audio: '音频', video_note: '视频留言', photo: '图片', video: '视频', document: '文件', animation: '动图' };
+const ZH_MEDIA_STATE: Record<string, string> = {
+  done: '已转写/已描述',
+  pending: '待处理',
+  too_long: '过长，未转写',
+  too_big: '过大，未下载',
+  gone: '文件已失效',
+  failed: '转写失败',
+  erased: '已删除',
+};
+
+interface MediaRow {
+  report_id: number;
+  problem_id: number | null;
+  received_at: number;
+  kind: string;
+  duration: number | null;
+  file_id: string | null;
+  transcript: string | null;
+  description: string | null;
+  job_state: string | null;
+  skip_reason: string | null;
+}
+
+/**
+ * Voice notes and photos behind the reports (issue 16): by file id (staff fetch the original with the bot) and what
+ * was heard or seen in them. A unit's ledger gets no file ids: the original may carry a voice or a face.
+ */
+async function writeMedia(db: Db, workbook: WorkbookWriter, period: Period | undefined, cell: CellMakers, scope: string | undefined): Promise<number> {
+  const sheet = openSheet(workbook, '语音与图片', MEDIA_COLUMNS);
+  const unitOnly = scope ? `AND r.problem_id IN (${UNIT_PROBLEMS})` : '';
+  const inPeriod = period ? 'AND r.received_at >= @start AND r.received_at < @end' : '';
+  const statement = db.prepare(
+    `SELECT m.report_id AS id, m.report_id, r.problem_id, r.received_at, m.kind, m.duration, m.file_id, m.transcript, m.description, m.job_state, m.skip_reason
+     FROM report_media m JOIN reports r ON r.id = m.report_id
+     WHERE m.report_id > @after ${inPeriod} AND (r.kind IS NULL OR r.kind <> 'chitchat') ${unitOnly} ORDER BY m.report_id LIMIT @page`,
+  );
+  const rows = paged((after) => statement.all({ after, page: PAGE, ...(period && { start: period.start, end: period.end }), ...(scope && { units: scope }) }) as Array<MediaRow & { id: number }>);
+  let count = 0;
+  for await (const row of rows) {
+    count++;
+    addRow(sheet, [
+      row.report_id,
+      row.problem_id ?? '',
+      cell.dateTime(row.received_at),
+      ZH_MEDIA_KIND[row.kind] ?? row.kind,
+      row.duration ?? '',
+      scope ? '' : cellText(row.file_id),
+      cell.written(row.transcript ?? row.description),
+      row.file_id === null ? ZH_MEDIA_STATE.erased! : (ZH_MEDIA_STATE[row.skip_reason ?? row.job_state ?? ''] ?? ''),
     ]);
   }
   sheet.commit();

@@ -9,6 +9,8 @@ export type ProblemFilter =
   | { type: 'open' }
   | { type: 'all' }
   | { type: 'category'; category: string }
+  /** A subtopic (议题) id of prompts/subtopics.json, e.g. "food.price". */
+  | { type: 'subtopic'; subtopic: string }
   | { type: 'unit'; unitId: string }
   | { type: 'status'; status: ProblemStatus }
   | { type: 'overdue' }
@@ -79,6 +81,9 @@ export function createProblemQueries(db: Db): ProblemQueries {
         return { sql: LIVE, params: [] };
       case 'category':
         return { sql: `category = ? AND ${LIVE}`, params: [filter.category] };
+      case 'subtopic':
+        // The partial index problems_subtopic covers exactly these rows.
+        return { sql: `subtopic = ? AND subtopic IS NOT NULL AND ${LIVE}`, params: [filter.subtopic] };
       case 'unit':
         // A union of two index ranges: with OR, SQLite read every row of the unit's problems to count them.
         return {

@@ -84,6 +84,20 @@ export interface CandidateQuery {
   limit: number;
 }
 
+/** A report's surroundings in the problem list, for broad candidate retrieval (src/problems/grouping.ts). */
+export interface NearbyQuery {
+  category: string;
+  unitId: string | null;
+  subtopic: string | null;
+  /** Resolved problems resolved after this moment are still candidates (a new report makes them recurring). */
+  resolvedSince: number;
+  /** At most this many problems in all. */
+  limit: number;
+}
+
+/** How many each retrieval path may bring, before the overall limit: the unit's own problems count most. */
+export const NEARBY_LIMITS = { unit: 24, subtopic: 12, categoryNoUnit: 12, category: 12 } as const;
+
 export interface ProblemChange {
   status?: ProblemStatus;
   closeReason?: CloseReason | null;
@@ -135,8 +149,19 @@ export interface ProblemStore {
   create(problem: NewProblem, at: number): number;
   update(id: number, change: ProblemChange, at: number): void;
   candidates(query: CandidateQuery): Problem[];
+  /**
+   * Live problems (open, or resolved since `resolvedSince`) that could be about a report's matter, each path newest
+   * first and bounded, through an index each: every one at its unit whatever the category (a wrong category must not
+   * split a matter), every one of its subtopic wherever it is, and its category's problems with no unit (with no unit
+   * of its own: its category's newest, anywhere). Duplicates removed, unit first.
+   */
+  nearby(query: NearbyQuery): Problem[];
+  /** Live problems by id (the embedding window's nearest), in the order given; merged or unknown ids left out. */
+  liveByIds(ids: readonly number[], resolvedSince: number): Problem[];
   /** Texts that stand for each problem: its latest reports (summaries where texts were erased), in one query. */
   sampleTextsOf(problemIds: readonly number[], limit: number): Map<number, string[]>;
+  /** The same latest reports' texts, and the subtopics they were given (a problem's own subtopic is its first report's). */
+  samplesOf(problemIds: readonly number[], limit: number): Map<number, { texts: string[]; subtopics: Set<string> }>;
   /** Recount reports and distinct residents, first and last report time. */
   recount(problemId: number): void;
   distinctResidentsSince(problemId: number, since: number): number;
@@ -165,11 +190,21 @@ export function createProblemStore(db: Db): ProblemStore {
        AND (status IN ('new', 'assigned', 'in_progress') OR (status = 'resolved' AND resolved_at >= ?))
      ORDER BY last_report_at DESC LIMIT ?`,
   );
+  const LIVE = `merged_into IS NULL AND (status IN ('new', 'assigned', 'in_progress') OR (status = 'resolved' AND resolved_at >= @since))`;
+  const nearbyByUnit = db.prepare(`SELECT * FROM problems WHERE unit_id = @key AND ${LIVE} ORDER BY last_report_at DESC LIMIT @limit`);
+  const nearbyBySubtopic = db.prepare(`SELECT * FROM problems WHERE subtopic = @key AND ${LIVE} ORDER BY last_report_at DESC LIMIT @limit`);
+  const nearbyNoUnit = db.prepare(`SELECT * FROM problems WHERE category = @key AND unit_id IS NULL AND ${LIVE} ORDER BY last_report_at DESC LIMIT @limit`);
+  const nearbyByCategory = db.prepare(`SELECT * FROM problems WHERE category = @key AND ${LIVE} ORDER BY id DESC LIMIT @limit`);
+  const liveById = db.prepare(
+    `SELECT p.* FROM json_each(@ids) AS j JOIN problems p ON p.id = j.value
+     WHERE p.merged_into IS NULL AND (p.status IN ('new', 'assigned', 'in_progress') OR (p.status = 'resolved' AND p.resolved_at >= @since))
+     ORDER BY j.key`,
+  );
   // One query for a grouping shortlist's candidates (up to 40): their latest few texts each, each problem's read
   // backwards through reports_problem and stopped after `limit`, so a problem with thousands of reports costs no
   // more than one with five (a window over all their reports took 5 ms for the 40 largest problems of two years).
   const samplesOf = db.prepare(
-    `SELECT j.value AS p, COALESCE(r.text, r.summary) AS t
+    `SELECT j.value AS p, COALESCE(r.text, r.summary) AS t, r.subtopic AS s
      FROM json_each(?) AS j
      JOIN reports r ON r.id IN (
        SELECT id FROM reports WHERE problem_id = j.value AND COALESCE(text, summary) IS NOT NULL
@@ -198,6 +233,17 @@ export function createProblemStore(db: Db): ProblemStore {
     const row = selectOne.get(id) as ProblemRow | undefined;
     return row ? toProblem(row) : undefined;
   };
+
+  function samples(problemIds: readonly number[], limit: number): Map<number, { texts: string[]; subtopics: Set<string> }> {
+    const result = new Map<number, { texts: string[]; subtopics: Set<string> }>(problemIds.map((id) => [id, { texts: [], subtopics: new Set() }]));
+    if (problemIds.length === 0) return result;
+    for (const row of samplesOf.all(JSON.stringify(problemIds), limit) as Array<{ p: number; t: string; s: string | null }>) {
+      const sample = result.get(row.p);
+      sample?.texts.push(row.t);
+      if (row.s) sample?.subtopics.add(row.s);
+    }
+    return result;
+  }
 
   return {
     get,
@@ -236,12 +282,25 @@ export function createProblemStore(db: Db): ProblemStore {
           : candidatesNoUnit.all(category, resolvedSince, limit);
       return (rows as ProblemRow[]).map(toProblem);
     },
-    sampleTextsOf(problemIds, limit) {
-      const result = new Map<number, string[]>(problemIds.map((id) => [id, []]));
-      if (problemIds.length === 0) return result;
-      for (const row of samplesOf.all(JSON.stringify(problemIds), limit) as Array<{ p: number; t: string }>) result.get(row.p)?.push(row.t);
-      return result;
+    nearby({ category, unitId, subtopic, resolvedSince, limit }) {
+      const found = new Map<number, ProblemRow>();
+      const take = (statement: Statement<unknown[]>, key: string, max: number): void => {
+        for (const row of statement.all({ key, since: resolvedSince, limit: max }) as ProblemRow[]) if (!found.has(row.id)) found.set(row.id, row);
+      };
+      if (unitId) take(nearbyByUnit, unitId, NEARBY_LIMITS.unit);
+      if (subtopic) take(nearbyBySubtopic, subtopic, NEARBY_LIMITS.subtopic);
+      take(nearbyNoUnit, category, NEARBY_LIMITS.categoryNoUnit);
+      if (!unitId) take(nearbyByCategory, category, NEARBY_LIMITS.category);
+      return [...found.values()].slice(0, limit).map(toProblem);
     },
+    liveByIds(ids, resolvedSince) {
+      if (ids.length === 0) return [];
+      return (liveById.all({ ids: JSON.stringify(ids), since: resolvedSince }) as ProblemRow[]).map(toProblem);
+    },
+    sampleTextsOf(problemIds, limit) {
+      return new Map([...samples(problemIds, limit)].map(([id, sample]) => [id, sample.texts]));
+    },
+    samplesOf: samples,
     recount: (problemId) => void recountStatement.run({ id: problemId }),
     distinctResidentsSince: (problemId, since) => (distinctSince.get(problemId, since) as { n: number }).n,
     record(problemId, event) {

@@ -42,8 +42,10 @@ export function createReplies(tr: Translator, catalogue: Catalogue, deadlines: D
     if (isChitchat(part)) return tr.t(language, 'chitchat.reply', { tickets: numbers([part]) });
     if (part.kind === 'praise' && !part.urgent) return tr.t(language, 'praise.thanks', { ticket: part.ticket });
     const ack = tr.t(language, 'ack', { ticket: part.ticket, category: catalogue.name(part.category, language), next: html(nextStep({ ...part, language })) });
+    // Joined a problem others reported: say so, counting residents, never naming them (issue 11).
+    const others = part.others && part.others > 0 ? `\n${tr.t(language, part.others === 1 ? 'ack.others.one' : 'ack.others.many', { n: part.others })}` : '';
     // A voice note or photo alone: say it will be listened to or looked at (issue 16).
-    return part.media ? `${ack}\n${tr.t(language, `media.ack.${part.media}`)}` : ack;
+    return part.media ? `${ack}${others}\n${tr.t(language, `media.ack.${part.media}`)}` : `${ack}${others}`;
   }
 
   return {
@@ -63,7 +65,7 @@ export function createReplies(tr: Translator, catalogue: Catalogue, deadlines: D
       if (reports.length === 1) blocks.push(single(reports[0]!, language));
       if (reports.length > 1) {
         const lines = reports
-          .map((p) => tr.t(language, 'ack.batch_line', { ticket: p.ticket, category: catalogue.name(p.category, language) }))
+          .map((p) => tr.t(language, 'ack.batch_line', { ticket: p.ticket, category: catalogue.name(p.category, language) }) + (p.others && p.others > 0 ? tr.t(language, 'ack.batch_others', { n: p.others }) : ''))
           .join('\n');
         blocks.push(tr.t(language, 'ack.batch', { n: reports.length, lines: html(lines) }));
         if (reports.some((p) => p.urgent)) blocks.push(tr.t(language, 'ack.batch_urgent'));

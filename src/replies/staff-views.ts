@@ -1,4 +1,5 @@
 import type { Catalogue } from '../domain/categories.ts';
+import type { SubtopicCatalogue } from '../domain/subtopics.ts';
 import type { Language } from '../domain/classification.ts';
 import { formatDate, formatDateTime } from '../domain/time.ts';
 import { html } from '../i18n/html.ts';
@@ -9,6 +10,7 @@ import type { DeskRefusal } from '../problems/problem-desk.ts';
 import type { ProblemFilter, ProblemPage, ReportLine, Summary } from '../problems/problem-queries.ts';
 import type { UnitRegistry } from '../units/unit-registry.ts';
 import { mediaMark, mediaSense } from '../media/media.ts';
+import type { Channel } from '../domain/channel.ts';
 
 /** How the problem list looks in staff chats: text (Telegram HTML) and buttons, nothing about sending. */
 export interface StaffViews {
@@ -40,10 +42,25 @@ export interface StaffViews {
 const HOUR = 3_600_000;
 const MAX_TEXT = 300;
 
-export function createStaffViews(tr: Translator, catalogue: Catalogue, units: UnitRegistry, timezone: string): StaffViews {
+/** `channelOfReport`: how a report came in; web reports (issue 17) are marked 🌐 beside their words. */
+// `subtopics`: names of the subtopics (议题), shown as category › subtopic; absent, only the category is shown.
+export function createStaffViews(
+  tr: Translator,
+  catalogue: Catalogue,
+  units: UnitRegistry,
+  timezone: string,
+  channelOfReport?: (reportId: number) => Channel,
+  subtopics?: Pick<SubtopicCatalogue, 'get'>,
+): StaffViews {
   const unitOf = (language: Language, p: Pick<Problem, 'unitId' | 'unitWritten'>) =>
     (p.unitId ? units.name(p.unitId) : undefined) ?? p.unitWritten ?? tr.t(language, 'unit.unknown');
   const status = (language: Language, s: string) => tr.t(language, `status.${s}`);
+  /** 食堂餐饮 › 饭菜质量与温度: the subtopic only when it is one of the problem's category. */
+  const categoryOf = (language: Language, p: Pick<Problem, 'category' | 'subtopic'>) => {
+    const subtopic = p.subtopic ? subtopics?.get(p.subtopic) : undefined;
+    const name = catalogue.name(p.category, language);
+    return subtopic && subtopic.category === p.category ? `${name} › ${subtopic.name[language]}` : name;
+  };
   const late = (language: Language, ms: number) =>
     ms >= 48 * HOUR ? tr.t(language, 'staff.late.days', { n: Math.floor(ms / (24 * HOUR)) }) : tr.t(language, 'staff.late.hours', { n: Math.max(1, Math.floor(ms / HOUR)) });
   const cut = (text: string, max = MAX_TEXT) => {
@@ -53,7 +70,7 @@ export function createStaffViews(tr: Translator, catalogue: Catalogue, units: Un
 
   /** A report's words for staff, marked 🎤/📷 when it came as a voice note or photo; a voice note alone shows its label. */
   function reportText(language: Language, r: ReportLine): string {
-    const mark = mediaMark(r.mediaKind) || (r.mediaKind ? `[${r.mediaKind}]` : '');
+    const mark = `${channelOfReport?.(r.id) === 'web' ? '🌐' : ''}${mediaMark(r.mediaKind) || (r.mediaKind ? `[${r.mediaKind}]` : '')}`;
     if (r.text === null) return r.mediaFileId !== null ? cut(r.summary ?? mark) : tr.t(language, 'staff.detail.erased');
     return mark ? `${mark} ${cut(r.text)}` : cut(r.text);
   }
@@ -96,6 +113,10 @@ export function createStaffViews(tr: Translator, catalogue: Catalogue, units: Un
     switch (filter.type) {
       case 'category':
         return catalogue.name(filter.category, language);
+      case 'subtopic': {
+        const subtopic = subtopics?.get(filter.subtopic);
+        return subtopic ? categoryOf(language, { category: subtopic.category, subtopic: subtopic.id }) : filter.subtopic;
+      }
       case 'unit':
         return units.name(filter.unitId) ?? filter.unitId;
       case 'status':
@@ -109,6 +130,8 @@ export function createStaffViews(tr: Translator, catalogue: Catalogue, units: Un
     switch (filter.type) {
       case 'category':
         return `c.${filter.category}`;
+      case 'subtopic':
+        return `t.${filter.subtopic}`;
       case 'unit':
         return `u.${filter.unitId}`;
       case 'status':
@@ -119,6 +142,11 @@ export function createStaffViews(tr: Translator, catalogue: Catalogue, units: Un
   }
 
   function decodeFilter(code: string): ProblemFilter | undefined {
+    // A subtopic id has a dot of its own ("t.food.price"): everything after the first dot is the id.
+    if (code.startsWith('t.')) {
+      const id = code.slice(2);
+      return subtopics?.get(id) ? { type: 'subtopic', subtopic: id } : undefined;
+    }
     const [kind, value] = code.split('.', 2) as [string, string | undefined];
     if (value !== undefined) {
       if (kind === 'c' && catalogue.has(value)) return { type: 'category', category: value };
@@ -159,7 +187,7 @@ export function createStaffViews(tr: Translator, catalogue: Catalogue, units: Un
       const parts = [
         tr.t(language, 'staff.detail.header', { id: p.id, flags: flagWords(language, p, now), title: p.title }),
         tr.t(language, 'staff.detail.fields', {
-          category: catalogue.name(p.category, language),
+          category: categoryOf(language, p),
           unit: unitOf(language, p),
           status: status(language, p.status) + (p.closeReason ? ` (${tr.t(language, `reason.${p.closeReason}`)})` : ''),
           responsible: (p.responsibleUnitId ? units.name(p.responsibleUnitId) : undefined) ?? tr.t(language, 'staff.unassigned'),

@@ -11,7 +11,8 @@ import { privateTextUpdate } from './offline-telegram.ts';
  * fed to `app.bot.handleUpdate`, classified and grouped by the real pipeline), staff act on problems
  * through the real desk, residents answer the "is it fixed?" survey. Some units answer within hours and
  * fix things; some are slow and leave problems overdue; a few matters are reported by many residents
- * (widespread) or come back after being fixed (recurring); some reports are urgent.
+ * (widespread) or come back after being fixed (recurring); some reports are urgent; near the end one matter is
+ * reported at several schools within days (a district-wide theme, 一类问题).
  *
  * Deterministic for a seed: the same seed, start and options give the same database. Time comes from
  * the clock the app was created with; the simulation moves it forward and leaves it at the end.
@@ -106,6 +107,8 @@ const SCHOOL_TYPES = new Set(['middle_school', 'primary_school', 'town_school', 
 const ZH_LEADS = ['{unit}', '{unit}家长反映：', '关于{unit}：', '{unit}，', '我孩子在{unit}，'];
 const ZH_AGAIN = ['又出现了：', '同样的问题又来了，', '上次说解决了，现在又这样：'];
 const ZH_ME_TOO = ['', '我也反映一下，', '同样的情况：', '我们班也是，', '附议：', '确实如此，'];
+/** Subtopics the sample's district-wide theme is drawn from, the first with enough labelled examples. */
+const THEME_SUBTOPICS = ['study_burden.homework', 'food.quality_temperature', 'facilities.heating_cooling'];
 const RESOLVE_NOTES = ['已核实并整改完毕', '已责成学校整改，现已落实', '已约谈负责人并完成整改', '已处理，后续将加强检查'];
 
 /** Seeded choices: the same district everywhere for a seed. */
@@ -259,6 +262,20 @@ export async function simulateActivity(app: App, options: SimulationOptions): Pr
     parents.forEach((resident, i) => {
       const text = `${rng.pick(ZH_ME_TOO)}${unit.name}${rng.pick(['的', '，', '：'])}${example.text}`;
       schedule({ at: start + i * Math.round(rng.between(1, 6) * HOUR), kind: 'report', resident, text });
+    });
+  }
+
+  // A district-wide theme (一类问题): the same matter (one subtopic) at four schools within a few days, in the
+  // history's last ten days, so /themes, the alert and the digest have one to show.
+  const themeExamples = THEME_SUBTOPICS.map((id) => plain.filter((e) => e.subtopic === id && !e.unit && !isEnglish(e.text))).find((list) => list.length >= 6);
+  if (themeExamples) {
+    const start = Math.max(from, to - Math.round(rng.between(7, 9) * DAY));
+    const texts = rng.shuffle(themeExamples);
+    rng.shuffle(schools).slice(0, 4).forEach((unit, i) => {
+      for (let k = 0; k <= i % 2; k++) {
+        const text = rng.pick(ZH_LEADS).replace('{unit}', unit.name) + texts[(2 * i + k) % texts.length]!.text;
+        schedule({ at: start + Math.round((1.4 * i + 0.5 * k) * DAY + rng.between(8, 20) * HOUR), kind: 'report', resident: rng.pick(zhResidents), text });
+      }
     });
   }
 

@@ -106,7 +106,7 @@ const column = (rows: unknown[][], header: string) => {
 describe('the ledger (台账)', () => {
   it('has a problem sheet and a report sheet with Chinese headers, a frozen header row and column widths', async () => {
     const { workbook, problems, reports, built } = await ledger('all');
-    expect(workbook.worksheets.map((s) => s.name)).toEqual(['问题清单', '反映记录']);
+    expect(workbook.worksheets.map((s) => s.name)).toEqual(['问题清单', '反映记录', '语音与图片']);
     expect(problems[0]).toEqual(expect.arrayContaining(['编号', '标题', '类别', '涉及单位', '责任单位', '状态', '关闭原因', '紧急', '反复', '普遍', '反映数', '反映人数', '首次反映时间', '最近反映时间', '办理期限', '是否逾期', '首次响应时间', '办结时间']));
     expect(reports[0]).toEqual(['编号', '问题编号', '收到时间', '类别', '性质', '紧急', '单位', '摘要', '原文']);
     for (const sheet of workbook.worksheets) expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
@@ -174,8 +174,8 @@ describe('the ledger (台账)', () => {
     const { built } = await ledger('all');
     expect([...built.csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = built.csv.toString('utf8').slice(1);
-    expect(text.startsWith('编号,标题,类别,涉及单位,责任单位,状态')).toBe(true);
-    expect(text).toContain(`${ids.building},"食堂""饭菜"",有\n头发",校舍设施,某某小学,,已解决`);
+    expect(text.startsWith('编号,标题,类别,议题,涉及单位,责任单位,状态')).toBe(true);
+    expect(text).toContain(`${ids.building},"食堂""饭菜"",有\n头发",校舍设施,,某某小学,,已解决`);
     expect(text.endsWith('\r\n')).toBe(true);
     expect(text.split('\r\n').filter(Boolean)).toHaveLength(1 + 3);
   });

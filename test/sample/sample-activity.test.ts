@@ -9,6 +9,10 @@ import { createDigestService } from '../../src/digest/digest-service.ts';
 import { localMidnight } from '../../src/digest/periods.ts';
 import { createSimulationClock, simulateActivity, type SimulationSummary } from '../../src/sample/sample-activity.ts';
 import { createHarness, tempDir, type Harness } from '../support/harness.ts';
+import { TITLE_MAX_LENGTH } from '../../src/domain/classification.ts';
+import { titleWidth } from '../../src/problems/ledger-title.ts';
+import { createThemeStore } from '../../src/problems/theme-store.ts';
+import { themesFrom } from '../../src/problems/themes.ts';
 
 const START = localMidnight(2026, 9, 7, 'Asia/Shanghai'); // a Monday
 const harnesses: Harness[] = [];
@@ -48,6 +52,16 @@ describe('the sample district', () => {
     expect(one('SELECT COUNT(*) FROM problems WHERE widespread = 1')).toBeGreaterThanOrEqual(1);
     expect(one('SELECT COUNT(*) FROM reports WHERE urgent = 1')).toBeGreaterThanOrEqual(1);
     expect(one(`SELECT COUNT(*) FROM problems WHERE status IN ('new', 'assigned', 'in_progress') AND deadline_at < ${summary.to}`)).toBeGreaterThan(0);
+  });
+
+  it('shows subtopics, ledger-line titles and at least one district-wide theme (issue 11)', async () => {
+    const { app, summary } = await simulate(7);
+    const problems = app.db.prepare('SELECT title, subtopic FROM problems').all() as Array<{ title: string; subtopic: string | null }>;
+    expect(problems.filter((p) => p.subtopic !== null).length).toBeGreaterThan(problems.length / 2);
+    for (const { title } of problems) expect(titleWidth(title)).toBeLessThanOrEqual(TITLE_MAX_LENGTH);
+    expect(app.db.prepare('SELECT COUNT(*) FROM theme_alerts').pluck().get()).toBeGreaterThanOrEqual(1);
+    const themes = themesFrom(createThemeStore(app.db).activity(summary.to - 14 * 86_400_000, summary.to), app.config.problems.themeMinUnits);
+    expect(themes.length).toBeGreaterThanOrEqual(1);
   });
 
   it('gives a ranking worth reading: responsive and lagging units far apart', async () => {

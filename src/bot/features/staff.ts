@@ -1,5 +1,6 @@
 import { Composer } from 'grammy';
 import type { Catalogue } from '../../domain/categories.ts';
+import type { SubtopicCatalogue } from '../../domain/subtopics.ts';
 import type { Language } from '../../domain/classification.ts';
 import { endOfDate, PERIOD_NAMES, recentPeriod, type PeriodName } from '../../domain/periods.ts';
 import { formatDate } from '../../domain/time.ts';
@@ -24,6 +25,8 @@ export interface StaffFeatureDeps {
   problems: ProblemStore;
   units: UnitRegistry;
   catalogue: Catalogue;
+  /** The subtopics (议题) `/problems <subtopic>` filters by, by id or zh/en name. */
+  subtopics?: Pick<SubtopicCatalogue, 'subtopics'>;
   views: StaffViews;
   timezone: string;
   now: () => number;
@@ -98,6 +101,8 @@ export function createStaffFeature(deps: StaffFeatureDeps): Composer<BotContext>
     if (byStatusName) return { type: 'status', status: byStatusName as never };
     const category = catalogue.categories.find((c) => c.id === lower || c.name.zh === word || c.name.en.toLowerCase() === lower);
     if (category) return { type: 'category', category: category.id };
+    const subtopic = deps.subtopics?.subtopics.find((s) => s.id === lower || s.name.zh === word || s.name.en.toLowerCase() === lower);
+    if (subtopic) return { type: 'subtopic', subtopic: subtopic.id };
     const unit = units.resolve(word);
     if (unit) return { type: 'unit', unitId: unit.id };
     return undefined;
@@ -135,7 +140,7 @@ export function createStaffFeature(deps: StaffFeatureDeps): Composer<BotContext>
 
   staff.command('problems', async (ctx) => {
     const filter = parseFilter(ctx.match);
-    if (!filter) return send(ctx, usage('/problems [category|unit|status|overdue|recurring|widespread|urgent|all]'));
+    if (!filter) return send(ctx, usage('/problems [category|subtopic|unit|status|overdue|recurring|widespread|urgent|all]'));
     await showList(ctx, filter, 1, false);
   });
 
