@@ -132,7 +132,8 @@ export function createIntake(db: Db, options: IntakeOptions = {}): Intake {
     if (media) {
       const unread = report.text.trim() === '' ? 1 : 0;
       // Sound or a photo with no words yet waits for the media job (src/pipeline/transcription-job.ts), when one runs.
-      const job = unread && mediaSense(media.kind) ? 'pending' : null;
+      // A photo with a caption is described too (when a vision model runs): the description adds to the caption.
+      const job = (unread && mediaSense(media.kind)) || media.kind === 'photo' ? 'pending' : null;
       insertMedia.run(reportId, media.kind, media.fileId, media.fileUniqueId ?? null, media.duration ?? null, media.size ?? null, media.mimeType ?? null, unread, job, job ? at : null);
     }
     return { reportId, created: true, residentId: resident.id, flooded };

@@ -34,6 +34,8 @@ export interface AckPart {
   flooded: boolean;
   /** A voice note or photo sent alone: the resident is told it will be listened to or looked at. */
   media?: 'listen' | 'look';
+  /** Other residents who reported the problem this report joined (issue 11): "N others reported it too". */
+  others?: number;
 }
 
 /** `reply`: a direct answer to something a person did (a command, a sticker, an edit, a button). */

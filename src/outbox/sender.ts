@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { isBusyError } from '../db/database.ts';
+import { channelOf } from '../domain/channel.ts';
 import type { AckPart, Outbox, OutboxRow, OutgoingMessage } from './outbox.ts';
 
 /** How a delivery attempt ended, as far as the outbox cares. */
@@ -16,6 +17,11 @@ export interface Transport {
 export interface SenderOptions {
   outbox: Outbox;
   transport: Transport;
+  /**
+   * Delivery to web residents (src/web/web-delivery.ts): every message whose address is a web address goes
+   * here and never to `transport`; without it such messages wait in the outbox.
+   */
+  webTransport?: Transport;
   logger: Logger;
   /** Renders several pending acknowledgements to one chat as one message. */
   combineAcks: (parts: AckPart[]) => string;
@@ -184,7 +190,10 @@ export function createSender(options: SenderOptions): Sender {
     const task = (async () => {
       let outcome: DeliveryOutcome;
       try {
-        outcome = await transport.deliver(chatId, messageFor(batch));
+        const via = channelOf(chatId) === 'web' ? options.webTransport : transport;
+        outcome = via
+          ? await via.deliver(chatId, messageFor(batch))
+          : { ok: false, retry: true, error: 'no delivery for the web channel', retryAfterMs: 60_000 };
       } catch (error) {
         outcome = { ok: false, retry: true, error: error instanceof Error ? error.message : String(error) };
       }
