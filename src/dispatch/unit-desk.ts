@@ -78,7 +78,7 @@ export function createUnitDesk(o: UnitDeskOptions): UnitDesk {
   const date = (ms: number | null) => (ms === null ? '—' : formatDate(ms, o.timezone));
   const unitName = (id: string) => units.name(id) ?? id;
 
-  const insertDispatch = db.prepare('INSERT INTO unit_dispatches (problem_id, unit_id, dispatched_at) VALUES (?, ?, ?)');
+  const insertDispatch = db.prepare('INSERT INTO unit_dispatches (problem_id, unit_id, dispatched_at, chats) VALUES (?, ?, ?, ?)');
   const currentDispatch = db.prepare('SELECT id, signed_at FROM unit_dispatches WHERE problem_id = ? AND unit_id = ? AND returned_at IS NULL ORDER BY id DESC LIMIT 1');
   const signDispatch = db.prepare('UPDATE unit_dispatches SET signed_at = ?, signed_by = ? WHERE id = ? AND signed_at IS NULL');
   const returnDispatch = db.prepare('UPDATE unit_dispatches SET returned_at = ?, return_reason = ? WHERE id = ?');
@@ -133,8 +133,9 @@ export function createUnitDesk(o: UnitDeskOptions): UnitDesk {
 
     dispatch(problem, at) {
       if (!problem.responsibleUnitId) return;
-      insertDispatch.run(problem.id, problem.responsibleUnitId, at);
       const chats = unitChats.chatsOf(problem.responsibleUnitId);
+      // How many chats got the card: with none, the unit cannot sign and the bureau's own response counts.
+      insertDispatch.run(problem.id, problem.responsibleUnitId, at, chats.length);
       if (chats.length === 0) return;
       const card = o.views.card(lang, problem, unitName(problem.responsibleUnitId), o.queries.reportsOf(problem.id, 10).reports);
       for (const chatId of chats) {

@@ -10,8 +10,8 @@ export interface UnitWork {
   signed: number;
   /** Signed within the sign-for window (the response rate's numerator). */
   signedInTime: number;
-  /** Mean hours from dispatch to sign-for, over the signed dispatches; null when none was signed. */
-  meanSignHours: number | null;
+  /** Median hours from dispatch to sign-for, over the signed dispatches; null when none was signed. */
+  medianSignHours: number | null;
   returned: number;
   extensions: number;
   reviewsRejected: number;
@@ -22,9 +22,14 @@ export function createUnitWorkQueries(db: Db, signWithin: { normalMs: number; ur
   const dispatches = db.prepare(
     `SELECT d.unit_id AS unitId, COUNT(*) AS dispatched, COUNT(d.signed_at) AS signed,
             SUM(CASE WHEN d.signed_at IS NOT NULL AND d.signed_at - d.dispatched_at <= (CASE WHEN p.urgent THEN ? ELSE ? END) THEN 1 ELSE 0 END) AS signedInTime,
-            AVG(d.signed_at - d.dispatched_at) AS meanSignMs, COUNT(d.returned_at) AS returned
+            COUNT(d.returned_at) AS returned
      FROM unit_dispatches d JOIN problems p ON p.id = d.problem_id
      WHERE d.dispatched_at >= ? AND d.dispatched_at < ? GROUP BY d.unit_id`,
+  );
+  // The median, not the mean: one dispatch signed after a holiday week would otherwise hide a unit's usual hours.
+  const signDelays = db.prepare(
+    `SELECT unit_id AS unitId, signed_at - dispatched_at AS ms FROM unit_dispatches
+     WHERE dispatched_at >= ? AND dispatched_at < ? AND signed_at IS NOT NULL ORDER BY unit_id, ms`,
   );
   const requests = db.prepare(
     `SELECT unit_id AS unitId, SUM(kind = 'extend') AS extensions, SUM(kind = 'submit' AND state = 'refused') AS reviewsRejected
@@ -33,9 +38,16 @@ export function createUnitWorkQueries(db: Db, signWithin: { normalMs: number; ur
   return {
     work(period: { start: number; end: number }): UnitWork[] {
       const byUnit = new Map<string, UnitWork>();
-      const blank = (unitId: string): UnitWork => ({ unitId, dispatched: 0, signed: 0, signedInTime: 0, meanSignHours: null, returned: 0, extensions: 0, reviewsRejected: 0 });
-      for (const r of dispatches.all(signWithin.urgentMs, signWithin.normalMs, period.start, period.end) as Array<{ unitId: string; dispatched: number; signed: number; signedInTime: number; meanSignMs: number | null; returned: number }>) {
-        byUnit.set(r.unitId, { ...blank(r.unitId), dispatched: r.dispatched, signed: r.signed, signedInTime: r.signedInTime, meanSignHours: r.meanSignMs === null ? null : r.meanSignMs / HOUR, returned: r.returned });
+      const blank = (unitId: string): UnitWork => ({ unitId, dispatched: 0, signed: 0, signedInTime: 0, medianSignHours: null, returned: 0, extensions: 0, reviewsRejected: 0 });
+      const delays = new Map<string, number[]>();
+      for (const r of signDelays.all(period.start, period.end) as Array<{ unitId: string; ms: number }>) {
+        const list = delays.get(r.unitId) ?? [];
+        list.push(r.ms);
+        delays.set(r.unitId, list);
+      }
+      for (const r of dispatches.all(signWithin.urgentMs, signWithin.normalMs, period.start, period.end) as Array<{ unitId: string; dispatched: number; signed: number; signedInTime: number; returned: number }>) {
+        const median = medianOf(delays.get(r.unitId) ?? []);
+        byUnit.set(r.unitId, { ...blank(r.unitId), dispatched: r.dispatched, signed: r.signed, signedInTime: r.signedInTime, medianSignHours: median === null ? null : median / HOUR, returned: r.returned });
       }
       for (const r of requests.all(period.start, period.end) as Array<{ unitId: string; extensions: number; reviewsRejected: number }>) {
         byUnit.set(r.unitId, { ...(byUnit.get(r.unitId) ?? blank(r.unitId)), extensions: r.extensions, reviewsRejected: r.reviewsRejected });
@@ -43,6 +55,13 @@ export function createUnitWorkQueries(db: Db, signWithin: { normalMs: number; ur
       return [...byUnit.values()].sort((a, b) => b.dispatched - a.dispatched || a.unitId.localeCompare(b.unitId));
     },
   };
+}
+
+/** The middle of sorted values (the mean of the two middle ones for an even count); null for none. */
+export function medianOf(sorted: readonly number[]): number | null {
+  if (sorted.length === 0) return null;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** The digest's and the ranking's block on units' handling; null when nothing was dispatched or requested. */
@@ -54,7 +73,7 @@ export function renderUnitWork(tr: Translator, language: Language, work: UnitWor
       dispatched: w.dispatched,
       signed: w.signed,
       inTime: w.signedInTime,
-      hours: w.meanSignHours === null ? '—' : w.meanSignHours.toFixed(1),
+      hours: w.medianSignHours === null ? '—' : w.medianSignHours.toFixed(1),
       returned: w.returned,
       extensions: w.extensions,
       rejected: w.reviewsRejected,

@@ -10,6 +10,7 @@ import { isOpen, isOverdue, STATUSES, type Problem } from '../problems/problem.t
 import type { ProblemFilter, ProblemQueries } from '../problems/problem-queries.ts';
 import type { ProblemStore } from '../problems/problem-store.ts';
 import type { UnitRegistry } from '../units/unit-registry.ts';
+import type { UnitScopeQueries } from './unit-scope.ts';
 
 /**
  * The fixed set of questions the model may ask the database, each a function with a zod schema. The
@@ -58,17 +59,28 @@ export interface QuestionToolsDeps {
   catalogue: Catalogue;
   timezone: string;
   now: () => number;
+  /** What a unit's own chat may read; without it every question asked with a scope is refused. */
+  scopeQueries?: UnitScopeQueries;
 }
+
+/**
+ * A unit's own chat asks with the scope of its units: every tool then reads only the live problems those units are
+ * responsible for, and another unit's problem answers exactly like one that does not exist.
+ */
+export type UnitScope = readonly string[];
 
 export interface QuestionTools {
   /** Tool definitions for the Chat Completions API (strict JSON schemas from the zod schemas). */
   readonly definitions: ChatCompletionFunctionTool[];
   /** Run one tool call as the model sent it (raw JSON arguments). Never throws: problems come back as `{ error }`. */
-  run(name: string, rawArguments: string, language: Language): { ok: boolean; result: unknown };
+  run(name: string, rawArguments: string, language: Language, scope?: UnitScope): { ok: boolean; result: unknown };
 }
 
 /** How many problems of one unit or category are looked at when a list combines filters. */
 const SCAN_LIMIT = 1000;
+/** Search matches read before a unit chat's scope is applied. */
+const SCOPED_SEARCH = 200;
+const OUT_OF_SCOPE = "out_of_scope: this chat sees only its own unit's problems; ask the bureau about other units";
 
 export function createQuestionTools(deps: QuestionToolsDeps): QuestionTools {
   const { queries, units, catalogue, timezone } = deps;
@@ -95,11 +107,12 @@ export function createQuestionTools(deps: QuestionToolsDeps): QuestionTools {
 
   type Filters = { unitId: string | null; categoryId: string | null; unit: string | null; category: string | null };
   /** Resolve the unit and category as staff wrote them, or say what went wrong so the model can tell them. */
-  function resolveFilters(args: { unit: string | null; category: string | null }, language: Language): Filters | { error: string } {
+  function resolveFilters(args: { unit: string | null; category: string | null }, language: Language, scope?: UnitScope): Filters | { error: string } {
     let unitId: string | null = null;
     if (args.unit?.trim()) {
       const found = units.resolve(args.unit);
       if (!found) return { error: `unit_not_found: no unit in the directory matches "${redactPersonalData(args.unit.trim())}"` };
+      if (scope && !scope.includes(found.id)) return { error: OUT_OF_SCOPE };
       unitId = found.id;
     }
     let categoryId: string | null = null;
@@ -183,27 +196,49 @@ export function createQuestionTools(deps: QuestionToolsDeps): QuestionTools {
   const pressing = (a: Problem, b: Problem) =>
     Number(b.urgent) - Number(a.urgent) || (a.deadlineAt ?? Infinity) - (b.deadlineAt ?? Infinity) || b.id - a.id;
 
-  const handlers: { [K in ToolName]: (args: z.infer<(typeof SCHEMAS)[K]>, language: Language) => unknown } = {
-    count_reports(args, language) {
-      const filters = resolveFilters(args, language);
+  /** A unit chat's problems, or undefined when scoped reading is not wired: then nothing is answered. */
+  const scopedPool = (unitIds: UnitScope) => deps.scopeQueries?.problems(unitIds, SCAN_LIMIT);
+  const inScope = (p: Problem, scope: UnitScope) => p.mergedInto === null && p.responsibleUnitId !== null && scope.includes(p.responsibleUnitId);
+  const UNAVAILABLE = { error: 'unavailable: this question cannot be answered here' };
+
+  const handlers: { [K in ToolName]: (args: z.infer<(typeof SCHEMAS)[K]>, language: Language, scope: UnitScope | undefined) => unknown } = {
+    count_reports(args, language, scope) {
+      const filters = resolveFilters(args, language, scope);
       if ('error' in filters) return filters;
       const p = periodFor(args.period);
+      if (scope) {
+        if (!deps.scopeQueries) return UNAVAILABLE;
+        const reports = deps.scopeQueries.countReports(filters.unitId ? [filters.unitId] : scope, { period: p, ...(filters.categoryId && { category: filters.categoryId }) });
+        return { period: periodOut(p), unit: filters.unit, category: filters.category, counted: "reports on this chat's unit's problems", reports };
+      }
       const reports = queries.countReports({ period: p, ...(filters.unitId && { unitId: filters.unitId }), ...(filters.categoryId && { category: filters.categoryId }) });
       return { period: periodOut(p), unit: filters.unit, category: filters.category, reports };
     },
 
-    list_problems(args, language) {
-      const filters = resolveFilters(args, language);
+    list_problems(args, language, scope) {
+      const filters = resolveFilters(args, language, scope);
       if ('error' in filters) return filters;
       const now = deps.now();
-      if (!filters.unitId && !filters.categoryId) {
+      if (!scope && !filters.unitId && !filters.categoryId) {
         const page = queries.list(toProblemFilter(args.filter), 1, args.limit, now);
         return { filter: args.filter, unit: null, category: null, total: page.total, problems: page.problems.map((p) => brief(p, language, now)) };
       }
       // ProblemQueries filters by one thing at a time: take the unit's (or category's) problems, then narrow.
-      const base: ProblemFilter = filters.unitId ? { type: 'unit', unitId: filters.unitId } : { type: 'category', category: filters.categoryId! };
-      const page = queries.list(base, 1, SCAN_LIMIT, now);
-      const found = page.problems
+      // A unit chat starts from its own units' problems, whatever it asked for.
+      let pool: Problem[];
+      let cut: boolean;
+      if (scope) {
+        const own = scopedPool(filters.unitId ? [filters.unitId] : scope);
+        if (!own) return UNAVAILABLE;
+        pool = own;
+        cut = own.length >= SCAN_LIMIT;
+      } else {
+        const base: ProblemFilter = filters.unitId ? { type: 'unit', unitId: filters.unitId } : { type: 'category', category: filters.categoryId! };
+        const page = queries.list(base, 1, SCAN_LIMIT, now);
+        pool = page.problems;
+        cut = page.total > page.problems.length;
+      }
+      const found = pool
         .filter((p) => matches(args.filter, p, now) && (!filters.categoryId || p.category === filters.categoryId))
         .sort(args.filter === 'open' || args.filter === 'overdue' || args.filter === 'urgent' ? pressing : (a, b) => b.id - a.id);
       return {
@@ -211,14 +246,15 @@ export function createQuestionTools(deps: QuestionToolsDeps): QuestionTools {
         unit: filters.unit,
         category: filters.category,
         total: found.length,
-        ...(page.total > page.problems.length && { note: `counted among the ${SCAN_LIMIT} most recent problems only` }),
+        ...(cut && { note: `counted among the ${SCAN_LIMIT} most recent problems only` }),
         problems: found.slice(0, args.limit).map((p) => brief(p, language, now)),
       };
     },
 
-    problem_details({ id }, language) {
+    problem_details({ id }, language, scope) {
       const problem = deps.problems.get(id);
-      if (!problem) return { error: `not_found: there is no problem #${id}` };
+      // Another unit's problem reads exactly like one that does not exist.
+      if (!problem || (scope && !inScope(problem, scope))) return { error: `not_found: there is no problem #${id}` };
       const now = deps.now();
       const { reports, total } = queries.reportsOf(problem.id, 5);
       return {
@@ -242,14 +278,26 @@ export function createQuestionTools(deps: QuestionToolsDeps): QuestionTools {
       };
     },
 
-    search_problems({ words, limit }, language) {
+    search_problems({ words, limit }, language, scope) {
       const now = deps.now();
-      const found = queries.search(words, limit);
+      const found = scope ? queries.search(words, SCOPED_SEARCH).filter((p) => inScope(p, scope)).slice(0, limit) : queries.search(words, limit);
       return { words, found: found.length, problems: found.map((p) => brief(p, language, now)) };
     },
 
-    overdue_by_unit() {
-      const rows = queries.overdueByUnit(deps.now());
+    overdue_by_unit(_args, _language, scope) {
+      const now = deps.now();
+      let rows = queries.overdueByUnit(now);
+      if (scope) {
+        const own = scopedPool(scope);
+        if (!own) return UNAVAILABLE;
+        const late = own.filter((p) => isOverdue(p, now));
+        rows = scope
+          .map((unitId) => {
+            const mine = late.filter((p) => p.responsibleUnitId === unitId);
+            return { unitId, unitWritten: null, problems: mine.length, oldestDeadline: Math.min(...mine.map((p) => p.deadlineAt!)) };
+          })
+          .filter((r) => r.problems > 0);
+      }
       return {
         units: rows.length,
         problems: rows.reduce((sum, r) => sum + r.problems, 0),
@@ -257,12 +305,14 @@ export function createQuestionTools(deps: QuestionToolsDeps): QuestionTools {
       };
     },
 
-    summary({ period: name }, language) {
+    summary({ period: name }, language, scope) {
       const now = deps.now();
-      const s = queries.summary(periodFor(name), now);
+      if (scope && !deps.scopeQueries) return UNAVAILABLE;
+      const s = scope ? deps.scopeQueries!.summary(scope, periodFor(name), now) : queries.summary(periodFor(name), now);
       const short = (p: Problem) => ({ id: p.id, title: residentText(p.title), unit: unitLabel(p.unitId, p.unitWritten) });
       return {
         period: periodOut(s.period),
+        ...(scope && { scope: "this chat's unit's problems only" }),
         new_reports: s.newReports,
         new_problems: s.newProblems,
         reports_by_category: s.reportsByCategory.map((c) => ({ category: catalogue.name(c.category, language), reports: c.reports })),
@@ -277,7 +327,7 @@ export function createQuestionTools(deps: QuestionToolsDeps): QuestionTools {
 
   return {
     definitions,
-    run(name, rawArguments, language) {
+    run(name, rawArguments, language, scope) {
       if (!(name in SCHEMAS)) return { ok: false, result: { error: `unknown_tool: ${name}` } };
       const tool = name as ToolName;
       let raw: unknown;
@@ -291,7 +341,7 @@ export function createQuestionTools(deps: QuestionToolsDeps): QuestionTools {
         return { ok: false, result: { error: `invalid_arguments: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` } };
       }
       try {
-        const result = (handlers[tool] as (args: unknown, language: Language) => unknown)(parsed.data, language);
+        const result = (handlers[tool] as (args: unknown, language: Language, scope: UnitScope | undefined) => unknown)(parsed.data, language, scope);
         return { ok: !(typeof result === 'object' && result !== null && 'error' in result), result };
       } catch (error) {
         // A database error is not the model's to see in detail.

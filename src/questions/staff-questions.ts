@@ -5,7 +5,7 @@ import type { Language, Result } from '../domain/classification.ts';
 import { zonedParts } from '../domain/periods.ts';
 import { redactPersonalData } from '../domain/redact.ts';
 import { formatDateTime } from '../domain/time.ts';
-import { createQuestionTools, type QuestionTools, type QuestionToolsDeps } from './question-tools.ts';
+import { createQuestionTools, type QuestionTools, type QuestionToolsDeps, type UnitScope } from './question-tools.ts';
 
 export const DEFAULT_QUESTIONS_PROMPT_PATH = new URL('../../prompts/staff-questions.md', import.meta.url);
 
@@ -39,7 +39,8 @@ export interface StaffAnswer {
 
 export interface StaffQuestions {
   readonly available: boolean;
-  answer(question: string, language: Language): Promise<Result<StaffAnswer>>;
+  /** `scope`: asked in a unit's own chat; every tool then reads only those units' problems. */
+  answer(question: string, language: Language, scope?: UnitScope): Promise<Result<StaffAnswer>>;
 }
 
 export function loadQuestionsPrompt(path: string | URL = DEFAULT_QUESTIONS_PROMPT_PATH): string {
@@ -56,22 +57,33 @@ export function createStaffQuestions(options: StaffQuestionsOptions): StaffQuest
   const systemPrompt = options.systemPrompt ?? loadQuestionsPrompt();
   const deadlineMs = options.deadlineMs ?? Math.min(2 * options.timeoutMs, 45_000);
 
-  function opening(question: string, language: Language): ChatCompletionMessageParam[] {
+  function opening(question: string, language: Language, scoped: boolean): ChatCompletionMessageParam[] {
     const now = options.now();
     const weekday = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'][zonedParts(now, timezone).weekday - 1];
     // The question travels as a JSON string: whatever it says stays data. Staff may paste a resident's words, so it is masked too.
     const asked = redactPersonalData(question.slice(0, MAX_QUESTION_LENGTH));
     return [
       { role: 'system', content: systemPrompt },
-      { role: 'user', content: JSON.stringify({ question: asked, now: formatDateTime(now, timezone), weekday, timezone, answer_language: language }) },
+      {
+        role: 'user',
+        content: JSON.stringify({
+          question: asked,
+          now: formatDateTime(now, timezone),
+          weekday,
+          timezone,
+          answer_language: language,
+          // Only so the answer can say why other units' problems are not found: the tools enforce the scope.
+          ...(scoped && { asked_in: "a school's own chat: the tools see only that unit's problems" }),
+        }),
+      },
     ];
   }
 
   return {
     available: client !== undefined,
-    async answer(question, language) {
+    async answer(question, language, scope) {
       if (!client) return { success: false, message: 'no LLM configured' };
-      const messages = opening(question, language);
+      const messages = opening(question, language, scope !== undefined);
       const used: StaffAnswer['tools'] = [];
       const signal = AbortSignal.timeout(deadlineMs);
       try {
@@ -92,7 +104,7 @@ export function createStaffQuestions(options: StaffQuestionsOptions): StaffQuest
                   ? { ok: false, result: { error: 'unknown_tool' } }
                   : i >= MAX_CALLS_PER_ROUND
                     ? { ok: false, result: { error: 'too_many_calls: ask again with fewer calls' } }
-                    : tools.run(call.function.name, call.function.arguments, language);
+                    : tools.run(call.function.name, call.function.arguments, language, scope);
               used.push({ name: call.type === 'function' ? call.function.name : call.type, ok: outcome.ok });
               messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(outcome.result) });
             });

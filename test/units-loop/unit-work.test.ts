@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, STAFF_CHAT, type Harness } from '../support/harness.ts';
 import { callback, groupText } from '../support/updates.ts';
+import { medianOf } from '../../src/dispatch/unit-work.ts';
 import { bindUnit, buttonsOf, lastWithButtons, principalA, replyTo, report, staffMember, UNIT_A_CHAT } from './kit.ts';
 
 let h: Harness;
@@ -31,11 +32,19 @@ describe('the rates follow the work', () => {
     await h.send(replyTo(h, STAFF_CHAT, staffMember, h.sent(STAFF_CHAT).at(-1)!, '没修好'));
 
     now = Date.UTC(2026, 10, 9, 2);
-    const line = '实验小学：派单 2，签收 1（按时 1，平均 3.0 小时），退回 1，申请延期 1，审核退回 1';
+    const line = '实验小学：派单 2，签收 1（按时 1，中位 3.0 小时），退回 1，申请延期 1，审核退回 1';
     await h.send(groupText(STAFF_CHAT, staffMember, '/ranking'));
     expect(h.texts(STAFF_CHAT).join('\n')).toContain(line);
     const before = h.texts(STAFF_CHAT).length;
     await h.send(groupText(STAFF_CHAT, staffMember, '/digest'));
     expect(h.texts(STAFF_CHAT).slice(before).join('\n')).toContain(line);
+  });
+});
+
+describe('the sign-for time is a median', () => {
+  it('one very late sign-for does not hide a unit\'s usual hours', () => {
+    expect(medianOf([1, 2, 100])).toBe(2);
+    expect(medianOf([1, 3])).toBe(2);
+    expect(medianOf([])).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 import { Composer, InputFile } from 'grammy';
 import type { Db } from '../../db/database.ts';
 import type { Catalogue } from '../../domain/categories.ts';
+import type { SubtopicCatalogue } from '../../domain/subtopics.ts';
 import type { Language } from '../../domain/classification.ts';
 import { formatDateTime } from '../../domain/time.ts';
 import { buildLedger, LEDGER_PERIODS, ledgerPeriod, ledgerSize, MAX_LEDGER_REPORTS, type Ledger, type LedgerPeriodName } from '../../export/ledger.ts';
@@ -12,6 +13,8 @@ export interface StaffExportFeatureDeps {
   db: Db;
   units: Pick<UnitRegistry, 'name'>;
   catalogue: Catalogue;
+  /** Subtopic names for the ledger's 议题 column. */
+  subtopics?: Pick<SubtopicCatalogue, 'name'>;
   tr: Translator;
   timezone: string;
   isStaffChat: (chatId: number) => boolean;
@@ -19,6 +22,8 @@ export interface StaffExportFeatureDeps {
   now: () => number;
   /** Refuse ledgers with more reports than this (default MAX_LEDGER_REPORTS). */
   maxReports?: number;
+  /** A unit's own chat: its units (empty for any other chat); it gets the ledger of those units' problems only. */
+  unitScope?: (chatId: number) => readonly string[];
 }
 
 const DEFAULT_PERIOD: LedgerPeriodName = '7d';
@@ -28,10 +33,12 @@ export function createStaffExportFeature(deps: StaffExportFeatureDeps): Composer
   const { tr, staffLanguage: lang } = deps;
   const maxReports = deps.maxReports ?? MAX_LEDGER_REPORTS;
   const composer = new Composer<BotContext>();
-  // Anywhere else the command falls through untouched, as if this feature did not exist.
-  const staff = composer.filter((ctx) => ctx.chat !== undefined && deps.isStaffChat(ctx.chat.id));
+  // A unit's chat: its own units' ledger. Anywhere else the command falls through untouched, as if this feature did not exist.
+  const unitsOf = (chatId: number) => (deps.isStaffChat(chatId) ? undefined : deps.unitScope?.(chatId));
+  const staff = composer.filter((ctx) => ctx.chat !== undefined && (deps.isStaffChat(ctx.chat.id) || (unitsOf(ctx.chat.id)?.length ?? 0) > 0));
 
   staff.command('export', async (ctx) => {
+    const unitIds = unitsOf(ctx.chat.id);
     const name = parsePeriod(ctx.match);
     if (!name) {
       await ctx.reply(tr.t(lang, 'export.usage'));
@@ -49,13 +56,13 @@ export function createStaffExportFeature(deps: StaffExportFeatureDeps): Composer
     await ctx.replyWithChatAction('upload_document').catch(() => undefined);
     let ledger: Ledger;
     try {
-      ledger = await buildLedger(deps.db, { period: name, units: deps.units, catalogue: deps.catalogue, timezone: deps.timezone, now, maxReports });
+      ledger = await buildLedger(deps.db, { period: name, units: deps.units, catalogue: deps.catalogue, ...(deps.subtopics && { subtopics: deps.subtopics }), timezone: deps.timezone, now, maxReports, ...(unitIds && { unitIds }) });
     } catch (error) {
       ctx.logger.error({ err: error, period: name }, 'could not build the ledger');
       await ctx.reply(tr.t(lang, 'export.failed'));
       return;
     }
-    ctx.logger.info({ period: name, problems: ledger.problems, reports: ledger.reports, bytes: ledger.xlsx.length }, 'ledger exported');
+    ctx.logger.info({ period: name, problems: ledger.problems, reports: ledger.reports, bytes: ledger.xlsx.length, unitScope: unitIds !== undefined }, 'ledger exported');
     const caption = tr.t(lang, 'export.caption', {
       period: tr.t(lang, `export.period.${name}`),
       problems: ledger.problems,

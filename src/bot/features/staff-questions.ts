@@ -12,6 +12,8 @@ export interface StaffQuestionsFeatureDeps {
   tr: Translator;
   isStaffChat: (chatId: number) => boolean;
   staffLanguage: Language;
+  /** A unit's own group: its units (empty for any other chat); its questions are answered from those units' problems only. */
+  unitScope?: (chatId: number) => readonly string[];
 }
 
 /**
@@ -22,10 +24,15 @@ export interface StaffQuestionsFeatureDeps {
 export function createStaffQuestionsFeature(deps: StaffQuestionsFeatureDeps): Composer<BotContext> {
   const { tr, questions, staffLanguage: lang } = deps;
   const composer = new Composer<BotContext>();
-  const staff = composer.filter((ctx) => ctx.chat !== undefined && deps.isStaffChat(ctx.chat.id));
+  const scopeOf = (chatId: number) => (deps.isStaffChat(chatId) ? undefined : deps.unitScope?.(chatId));
+  // A unit's private chat is also its principal's resident chat: what they write there is a report, not a question.
+  const staff = composer.filter(
+    (ctx) => ctx.chat !== undefined && (deps.isStaffChat(ctx.chat.id) || (ctx.chat.type !== 'private' && (scopeOf(ctx.chat.id)?.length ?? 0) > 0)),
+  );
 
   staff.on('message:text', async (ctx, next) => {
     const message = ctx.message;
+    const scope = scopeOf(ctx.chat.id);
     if (isCommand(message)) return next();
     const mentioned = mentions(message, ctx.me.username);
     const repliedTo = message.reply_to_message?.from?.id === ctx.me.id;
@@ -33,7 +40,7 @@ export function createStaffQuestionsFeature(deps: StaffQuestionsFeatureDeps): Co
 
     const question = withoutMentions(message, ctx.me.username).trim();
     const replyTo = { reply_parameters: { message_id: message.message_id, allow_sending_without_reply: true } };
-    const commands = tr.t(lang, 'staff.help');
+    const commands = tr.t(lang, scope ? 'unit.help' : 'staff.help');
     if (question === '') {
       await ctx.reply(`${tr.t(lang, 'questions.hint', { bot: `@${ctx.me.username}` })}\n\n${commands}`, { parse_mode: 'HTML', ...replyTo });
       return;
@@ -44,14 +51,14 @@ export function createStaffQuestionsFeature(deps: StaffQuestionsFeatureDeps): Co
     }
 
     await ctx.replyWithChatAction('typing').catch(() => undefined);
-    const answer = await questions.answer(question, detectLanguage(question));
+    const answer = await questions.answer(question, detectLanguage(question), scope);
     if (!answer.success) {
       // The reason's first words only: a refusal or a provider's error message can quote the question.
       ctx.logger.warn({ reason: answer.message.split(':')[0]!.slice(0, 60) }, 'could not answer a staff question');
       await ctx.reply(`${tr.t(lang, 'questions.failed')}\n\n${commands}`, { parse_mode: 'HTML', ...replyTo });
       return;
     }
-    ctx.logger.info({ tools: answer.data.tools }, 'answered a staff question');
+    ctx.logger.info({ tools: answer.data.tools, unitScope: scope !== undefined }, 'answered a staff question');
     // An LLM answer has no length of its own: it is fitted like everything else the bot sends.
     await replyFitted(ctx, escapeHtml(answer.data.text), { link_preview_options: { is_disabled: true }, ...replyTo });
   });

@@ -5,6 +5,8 @@ import { formatDate } from '../../domain/time.ts';
 import { splitMessage } from '../../i18n/html.ts';
 import type { Translator } from '../../i18n/i18n.ts';
 import type { UnitDesk, UnitResult } from '../../dispatch/unit-desk.ts';
+import type { UnitStanding } from '../../dispatch/unit-standing.ts';
+import type { Period } from '../../digest/periods.ts';
 import type { ProblemQueries } from '../../problems/problem-queries.ts';
 import { RETURN_REASONS, type UnitViews } from '../../replies/unit-views.ts';
 import type { AccessAudit } from '../../units/access-audit.ts';
@@ -22,14 +24,20 @@ export interface UnitDeskFeatureDeps {
   queries: ProblemQueries;
   views: UnitViews;
   audit: AccessAudit;
+  /** `/ranking` here: the chat's own units' rows only. */
+  standing: UnitStanding;
+  parsePeriod: (text: string) => Period | undefined;
   timezone: string;
   now: () => number;
 }
 
-/** Commands a unit's chat may use; every other command is the bureau's and is refused with one neutral line. */
-const UNIT_COMMANDS = ['start', 'help', 'problems', 'problem', 'progress', 'done'];
+/**
+ * Commands a unit's chat may use, each scoped to its own units; every other command is the bureau's and is refused
+ * with one neutral line. `/export` is answered by the export feature with the unit's own ledger.
+ */
+export const UNIT_COMMANDS = ['start', 'help', 'problems', 'problem', 'progress', 'done', 'ranking', 'export'];
 /** A principal's private chat stays their own resident chat too. */
-const RESIDENT_COMMANDS = ['my', 'lang', 'forget'];
+export const RESIDENT_COMMANDS = ['my', 'lang', 'forget'];
 
 /**
  * A unit's own chat (bound with /bind CODE): its dispatch cards' buttons and its commands, on its own units'
@@ -73,6 +81,20 @@ export function createUnitDeskFeature(deps: UnitDeskFeatureDeps): Composer<BotCo
     deps.audit.record({ at: deps.now(), userId: userId(ctx), chatId: ctx.chat.id, action: '/problem', subject: String(id) });
     const card = views.card(lang, problem, deps.units.name(problem.responsibleUnitId!) ?? '', deps.queries.reportsOf(problem.id, 10).reports);
     await send(ctx, card.html, card.buttons);
+  });
+
+  unit.command('ranking', async (ctx) => {
+    const period = deps.parsePeriod(ctx.match);
+    if (!period) return send(ctx, usage('/ranking [week|month|quarter]'));
+    const standing = deps.standing;
+    await send(ctx, standing.render(standing.figures(period, deps.now()), deps.unitChats.unitsOf(ctx.chat.id), lang));
+  });
+
+  // The unit's own ledger carries its residents' (masked) texts: recorded like a view, then built by the export feature.
+  unit.command('export', async (ctx, next) => {
+    const period = ctx.match.trim();
+    deps.audit.record({ at: deps.now(), userId: userId(ctx), chatId: ctx.chat.id, action: '/export', subject: /^\w{1,10}$/.test(period) ? period : null });
+    await next();
   });
 
   unit.command('progress', async (ctx) => {
