@@ -13,6 +13,8 @@ export interface KnowledgeEntry {
   id: string;
   title: string;
   body: string;
+  /** Other ways residents ask this question (`别名：` / `Also asked:` lines): matched, never shown. */
+  aliases: string[];
   source: string | null;
   /** Last day (YYYY-MM-DD, in TIMEZONE) the entry may be used; null: no end. */
   validUntil: string | null;
@@ -45,6 +47,7 @@ const isoDate = z
 const EntrySchema = z.object({
   title: z.string().min(1, 'empty heading').max(TITLE_MAX_CHARS, `heading longer than ${TITLE_MAX_CHARS} characters`),
   body: z.string().min(1, 'entry has no answer text').max(BODY_MAX_CHARS, `answer longer than ${BODY_MAX_CHARS} characters`),
+  aliases: z.array(z.string().min(1).max(TITLE_MAX_CHARS, `alias longer than ${TITLE_MAX_CHARS} characters`)).max(30, 'more than 30 aliases'),
   source: z.string().min(1).max(300, 'source longer than 300 characters').nullable(),
   validUntil: isoDate.nullable(),
 });
@@ -52,6 +55,9 @@ const EntrySchema = z.object({
 // Metadata lines the bureau writes under an answer (full-width or ASCII colon).
 const SOURCE_LINE = /^(?:来源|source)\s*[:：]\s*(.*)$/i;
 const VALID_LINE = /^(?:有效期至|valid until)\s*[:：]\s*(.*)$/i;
+// Other phrasings of the question, separated by semicolons; several lines may be given.
+const ALIAS_LINE = /^(?:别名|又问|also asked)\s*[:：]\s*(.*)$/i;
+const ALIAS_SEPARATOR = /[;；]/;
 
 /** The id an entry keeps as long as its file and heading stay the same (body edits keep it). */
 export function entryId(file: string, title: string): string {
@@ -65,19 +71,22 @@ export function parseKnowledgeFile(file: string, text: string): KnowledgeBase {
   const entries: KnowledgeEntry[] = [];
   const problems: string[] = [];
   let topic = file.replace(/\.md$/i, '');
-  let current: { title: string; line: number; body: string[]; source: string | null; validUntil: string | null; metaLine: number } | undefined;
+  let current:
+    | { title: string; line: number; body: string[]; aliases: string[]; source: string | null; validUntil: string | null; metaLine: number }
+    | undefined;
 
   const finish = () => {
     if (!current) return;
     const parsed = EntrySchema.safeParse({
       title: current.title,
       body: current.body.join('\n').trim(),
+      aliases: current.aliases,
       source: current.source,
       validUntil: current.validUntil,
     });
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      const at = issue.path[0] === 'validUntil' || issue.path[0] === 'source' ? current.metaLine : current.line;
+      const at = issue.path[0] === 'validUntil' || issue.path[0] === 'source' || issue.path[0] === 'aliases' ? current.metaLine : current.line;
       problems.push(`${file}:${at}: ${issue.message}`);
     } else {
       const e = parsed.data;
@@ -91,7 +100,7 @@ export function parseKnowledgeFile(file: string, text: string): KnowledgeBase {
     const lineNo = index + 1;
     if (/^##\s/.test(line) && !line.startsWith('###')) {
       finish();
-      current = { title: line.replace(/^##\s+/, '').trim(), line: lineNo, body: [], source: null, validUntil: null, metaLine: lineNo };
+      current = { title: line.replace(/^##\s+/, '').trim(), line: lineNo, body: [], aliases: [], source: null, validUntil: null, metaLine: lineNo };
       continue;
     }
     if (/^#\s/.test(line)) {
@@ -102,7 +111,11 @@ export function parseKnowledgeFile(file: string, text: string): KnowledgeBase {
     if (!current) continue; // the file's introduction, if any, is not an entry
     const source = SOURCE_LINE.exec(line);
     const valid = VALID_LINE.exec(line);
-    if (source) {
+    const alias = ALIAS_LINE.exec(line);
+    if (alias) {
+      current.aliases.push(...alias[1]!.split(ALIAS_SEPARATOR).map((a) => a.trim()).filter((a) => a !== ''));
+      current.metaLine = lineNo;
+    } else if (source) {
       current.source = source[1]!.trim() || null;
       current.metaLine = lineNo;
     } else if (valid) {

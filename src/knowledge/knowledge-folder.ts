@@ -2,7 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDate } from '../domain/time.ts';
 import { buildKnowledgeBase, isSkippedFile, splitByExpiry, type KnowledgeBase, type KnowledgeEntry } from './knowledge-base.ts';
-import { createRetrieval, decide, type Decision, type Retrieval, type Thresholds } from './retrieval.ts';
+import { normalizeText } from '../classify/offline/text-features.ts';
+import { createRetrieval, decideByLanguage, rankByLanguage, type Decision, type Retrieval, type Thresholds } from './retrieval.ts';
+import { NO_SYNONYMS, parseSynonyms, SYNONYMS_FILE, type Synonyms } from './synonyms.ts';
 
 /**
  * The knowledge base as the bot uses it: read from KNOWLEDGE_DIR and read again whenever a file there changed.
@@ -34,6 +36,18 @@ export interface KnowledgeFolderOptions {
   onProblems?: (problems: readonly string[]) => void;
 }
 
+/** The folder's synonym table; none (and no problem) when the file is absent. */
+export function readSynonyms(dir: string): { synonyms: Synonyms; problems: string[] } {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, SYNONYMS_FILE), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { synonyms: NO_SYNONYMS, problems: code === 'ENOENT' ? [] : [`${SYNONYMS_FILE}: cannot read the file (${code ?? 'error'})`] };
+  }
+  return parseSynonyms(text, normalizeText);
+}
+
 export function readKnowledgeDir(dir: string): KnowledgeBase {
   let names: string[];
   try {
@@ -58,7 +72,7 @@ export function readKnowledgeDir(dir: string): KnowledgeBase {
 function fingerprint(dir: string): string {
   try {
     return readdirSync(dir)
-      .filter((name) => !isSkippedFile(name))
+      .filter((name) => !isSkippedFile(name) || name === SYNONYMS_FILE)
       .sort()
       .map((name) => {
         try {
@@ -80,11 +94,15 @@ export function createKnowledgeFolder(options: KnowledgeFolderOptions): Knowledg
   let print = '';
   let checkedAt = -Infinity;
   let base: KnowledgeBase = { entries: [], problems: [] };
+  let synonyms: Synonyms = NO_SYNONYMS;
   let index: { today: string; usable: KnowledgeEntry[]; expired: KnowledgeEntry[]; retrieval: Retrieval } | undefined;
 
   function load(): KnowledgeBase {
     print = fingerprint(options.dir);
-    base = readKnowledgeDir(options.dir);
+    const read = readKnowledgeDir(options.dir);
+    const table = readSynonyms(options.dir);
+    synonyms = table.synonyms;
+    base = { entries: read.entries, problems: [...read.problems, ...table.problems] };
     index = undefined;
     if (base.problems.length > 0) options.onProblems?.(base.problems);
     return base;
@@ -105,7 +123,7 @@ export function createKnowledgeFolder(options: KnowledgeFolderOptions): Knowledg
     const today = formatDate(now(), options.timezone);
     if (index?.today !== today) {
       const { usable, expired } = splitByExpiry(base, today);
-      index = { today, usable, expired, retrieval: createRetrieval(usable) };
+      index = { today, usable, expired, retrieval: createRetrieval(usable, synonyms) };
     }
     return index;
   }
@@ -119,7 +137,7 @@ export function createKnowledgeFolder(options: KnowledgeFolderOptions): Knowledg
       return { usable, expired, problems: base.problems, today };
     },
     match(question) {
-      return decide(current().retrieval.search(question, 5), options.thresholds);
+      return decideByLanguage(rankByLanguage(current().retrieval, question), options.thresholds);
     },
     byId(id) {
       return current().usable.find((e) => e.id === id);

@@ -90,7 +90,9 @@ export function createLlmComposer(options: { client: OpenAI; model: string; time
         { timeout: options.timeoutMs, maxRetries: 0, signal: AbortSignal.timeout(options.timeoutMs) },
       );
       const message = completion.choices[0]?.message;
-      if (!message?.parsed) return { failed: message?.refusal ? 'refusal' : 'no_parsed_answer' };
+      // A model that refuses to answer has declined: the resident gets a person (the ticket), not a quote.
+      if (message?.refusal) return { answerable: false };
+      if (!message?.parsed) return { failed: 'no_parsed_answer' };
       return checkKnowledgeAnswer(message.parsed, offered);
     },
   };

@@ -82,6 +82,17 @@ describe('with an LLM configured', () => {
     expect(questionRow(55)).toMatchObject({ status: 'unmatched' });
   });
 
+  it('when the model refuses, the resident gets a ticket, even though the offline match is confident', async () => {
+    llm.setResponder(knowledgeAnswerResponder(() => label));
+    h = await start();
+    llm.queueModes(['ok', 'refusal']);
+    await h.send(privateText(resident(57), '2027年小学一年级什么时候报名？'));
+    expect(knowledgeRequests()).toHaveLength(1);
+    expect(h.texts(57)[0]).toMatch(/#\d+/);
+    expect(h.texts(57)[0]).not.toContain('<blockquote>');
+    expect(questionRow(57)).toMatchObject({ status: 'unmatched' });
+  });
+
   it('when the model fails, the offline match answers', async () => {
     llm.setResponder(knowledgeAnswerResponder(() => label));
     h = await start();

@@ -7,6 +7,8 @@ import type { Translator } from '../../i18n/i18n.ts';
 import type { Intake } from '../../intake/intake.ts';
 import type { KnowledgeFolder } from '../../knowledge/knowledge-folder.ts';
 import type { KnowledgeStore } from '../../knowledge/knowledge-store.ts';
+import { checkPending, PENDING_DIR, type PendingEntries } from '../../knowledge/pending-entry.ts';
+import type { ProblemStore } from '../../problems/problem-store.ts';
 import type { KnowledgeFeedback } from '../../pipeline/knowledge-feedback.ts';
 import { KNOWLEDGE_PATTERN, type KnowledgeReplies } from '../../replies/knowledge-replies.ts';
 import type { BotContext } from '../context.ts';
@@ -23,7 +25,18 @@ export interface KnowledgeFeatureDeps {
   staffLanguage: Language;
   timezone: string;
   now: () => number;
+  /** "Add to knowledge base" from a resolved inquiry; absent: /kb add is not offered. */
+  pending?: { entries: PendingEntries; problems: Pick<ProblemStore, 'get' | 'history' | 'sampleTextsOf'> };
 }
+
+/** Callback data of "add to knowledge base": kbadd:<problem>. */
+export const ADD_TO_KNOWLEDGE_PATTERN = /^kbadd:(\d{1,9})$/;
+
+/** The button, for any staff message about a resolved inquiry (the lead may put it on the resolution notice). */
+export const addToKnowledgeButton = (tr: Translator, language: Language, problemId: number) => ({
+  text: tr.t(language, 'kb.add_button'),
+  callback_data: `kbadd:${problemId}`,
+});
 
 /**
  * The knowledge base in Telegram: the resident's yes/no under an answer, and for staff `/kb` (entries,
@@ -54,7 +67,24 @@ export function createKnowledgeFeature(deps: KnowledgeFeatureDeps): Composer<Bot
     for (const part of splitMessage(html)) await ctx.reply(part, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
   }
 
+  /** The problem as a draft entry may be written from it, checked again at every press. */
+  function pendingCheck(problemId: number) {
+    const problems = deps.pending!.problems;
+    const problem = problems.get(problemId);
+    return checkPending(problem, problem ? problems.history(problemId) : [], problem ? (problems.sampleTextsOf([problemId], 1).get(problemId) ?? []) : []);
+  }
+
   staff.command('kb', async (ctx) => {
+    const add = /^add(?:\s+#?(\d{1,9}))?\s*$/i.exec(ctx.match.trim());
+    if (add && deps.pending) {
+      if (!add[1]) return send(ctx, tr.t(lang, 'kb.add_usage'));
+      const problemId = Number(add[1]);
+      const check = pendingCheck(problemId);
+      if (!check.ok) return send(ctx, tr.t(lang, `kb.add_refused.${check.reason}`));
+      const preview = tr.t(lang, 'kb.add_preview', { id: problemId, question: clip(check.question, 300), answer: clip(check.answer, 1500), folder: `${PENDING_DIR}/` });
+      await ctx.reply(preview, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, reply_markup: { inline_keyboard: [[addToKnowledgeButton(tr, lang, problemId)]] } });
+      return;
+    }
     const argument = ctx.match.trim().toLowerCase();
     if (argument === 'reload') {
       folder.reload();
@@ -75,5 +105,30 @@ export function createKnowledgeFeature(deps: KnowledgeFeatureDeps): Composer<Bot
     await send(ctx, replies.gaps(lang, name, { answered: counts.answered, unanswered: counts.declined + counts.unmatched }, gaps, (id) => deps.catalogue.name(id, lang)));
   });
 
+  // Bureau chats only: anywhere else (a unit's chat, a resident) the press changes nothing and reveals nothing.
+  composer.callbackQuery(ADD_TO_KNOWLEDGE_PATTERN, async (ctx) => {
+    const chatId = ctx.chat?.id;
+    if (!deps.pending || chatId === undefined || !deps.isStaffChat(chatId)) {
+      await ctx.answerCallbackQuery({ text: tr.t(ctx.language, 'kb.stale') });
+      return;
+    }
+    const problemId = Number(ctx.match[1]);
+    const check = pendingCheck(problemId);
+    if (!check.ok) {
+      await ctx.answerCallbackQuery({ text: tr.t(lang, `kb.add_refused.${check.reason}`) });
+      return;
+    }
+    const result = deps.pending.entries.write({ problemId, question: check.question, answer: check.answer });
+    ctx.logger.info({ problemId, written: result.written, staffId: ctx.from.id }, 'knowledge-base draft from a resolved inquiry');
+    await ctx.answerCallbackQuery({ text: tr.t(lang, result.written ? 'kb.add_written' : 'kb.add_exists', { path: result.path }) });
+    if (result.written) await send(ctx, tr.t(lang, 'kb.add_written', { path: result.path }));
+  });
+
   return composer;
+}
+
+/** At most `max` characters, for a preview that must fit one message. */
+function clip(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
 }
