@@ -1,6 +1,7 @@
 import type { ClassifyOutcome } from '../classify/report-classifier.ts';
 import type { Db } from '../db/database.ts';
 import type { Catalogue } from '../domain/categories.ts';
+import type { Classification } from '../domain/classification.ts';
 import { mediaMark, mediaSense, type MediaSense } from '../media/media.ts';
 import type { Translator } from '../i18n/i18n.ts';
 import type { StoredReport } from '../intake/report-store.ts';
@@ -15,10 +16,13 @@ export interface MediaStep {
   unreadOutcome(report: StoredReport): ClassifyOutcome | undefined;
   /** Listen or look, for the acknowledgement of a report that is media alone. */
   senseOf(report: StoredReport): MediaSense | undefined;
+  /** The label with what a photo shows counted: urgent when the vision model saw someone at immediate risk. */
+  withWhatItShows(report: StoredReport, label: Classification): Classification;
 }
 
 export function createMediaStep(deps: { db: Db; tr: Translator; catalogue: Catalogue }): MediaStep {
   const unread = deps.db.prepare('SELECT kind FROM report_media WHERE report_id = ? AND needs_look = 1');
+  const danger = deps.db.prepare('SELECT 1 FROM report_media WHERE report_id = ? AND shows_danger = 1');
   const unreadKind = (report: StoredReport): string | undefined =>
     report.text === null ? (unread.get(report.id) as { kind: string } | undefined)?.kind : undefined;
   return {
@@ -34,6 +38,8 @@ export function createMediaStep(deps: { db: Db; tr: Translator; catalogue: Catal
           urgent: false,
           unit: null,
           summary: `${mediaMark(kind!)} ${deps.tr.t(language, `media.summary.${sense}`)}`,
+          // Also the problem's title, so the list shows 🎤/📷 until words arrive (a ledger title needs words).
+          title: `${mediaMark(kind!)} ${deps.tr.t(language, `media.summary.${sense}`)}`,
           language,
         },
         by: 'offline',
@@ -44,5 +50,8 @@ export function createMediaStep(deps: { db: Db; tr: Translator; catalogue: Catal
       const kind = unreadKind(report);
       return kind === undefined ? undefined : mediaSense(kind);
     },
+    // A caption that says "看看这个" over a collapsed ceiling is still urgent: the photo's danger is never overruled.
+    withWhatItShows: (report, label) =>
+      !label.urgent && report.mediaKind === 'photo' && danger.get(report.id) !== undefined ? { ...label, urgent: true } : label,
   };
 }

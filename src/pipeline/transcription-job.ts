@@ -75,8 +75,10 @@ export function createTranscriptionJob(deps: TranscriptionJobDeps): Transcriptio
   const skip = db.prepare(`UPDATE report_media SET job_state = 'skipped', skip_reason = ? WHERE report_id = ? AND job_state = 'pending'`);
   const later = db.prepare(`UPDATE report_media SET attempts = attempts + 1, next_try_at = ? WHERE report_id = ? AND job_state = 'pending'`);
   const heard = db.prepare(`UPDATE report_media SET transcript = ?, job_state = 'done', needs_look = 0 WHERE report_id = ? AND job_state = 'pending'`);
-  const seen = db.prepare(`UPDATE report_media SET description = ?, job_state = 'done', needs_look = 0 WHERE report_id = ? AND job_state = 'pending'`);
+  const seen = db.prepare(`UPDATE report_media SET description = ?, shows_danger = ?, job_state = 'done', needs_look = 0 WHERE report_id = ? AND job_state = 'pending'`);
   const setText = db.prepare('UPDATE reports SET text = ? WHERE id = ? AND text IS NULL RETURNING state');
+  // A photo with a caption: the caption leads, what the photo shows follows it, marked as seen rather than written.
+  const addToText = db.prepare('UPDATE reports SET text = text || ? WHERE id = ? AND text IS NOT NULL RETURNING state, category, urgent');
 
   let running = false;
   let timer: NodeJS.Timeout | undefined;
@@ -106,23 +108,36 @@ export function createTranscriptionJob(deps: TranscriptionJobDeps): Transcriptio
     }
     const mimeType = row.mime_type ?? (isPhoto ? 'image/jpeg' : 'audio/ogg');
     const result = isPhoto
-      ? await deps.describer!.describe(file.bytes, mimeType, row.reply_language).then((r) => (r.success ? { success: true as const, data: r.data.description } : r))
-      : await deps.transcriber!.transcribe(file.bytes, { name: `voice.${mimeType.split('/')[1] ?? 'ogg'}`, mimeType });
+      ? await deps.describer!.describe(file.bytes, mimeType, row.reply_language)
+      : await deps.transcriber!.transcribe(file.bytes, { name: `voice.${mimeType.split('/')[1] ?? 'ogg'}`, mimeType }).then((r) => (r.success ? { success: true as const, data: { description: r.data, urgent: false } } : r));
     if (!result.success) {
       retryLater(row, result.providerDown ? 'provider_down' : 'rejected');
       return result.providerDown ? 'down' : 'later';
     }
-    // The words become the report's text: the transcript of a voice note, the description of a photo alone.
-    const state = db.transaction(() => {
+    const words = result.data.description;
+    // The words become the report's text: the transcript of a voice note, the description of a photo alone;
+    // after a photo's caption, the description is added to it.
+    const written = db.transaction((): { state: string; captioned?: { category: string | null; urgent: boolean } } | undefined => {
       // Its resident was forgotten (/forget) while it was being heard: their words are not written back.
       if (!reports.stillWanted(row.report_id)) return skip.run('erased', row.report_id), undefined;
-      if ((isPhoto ? seen : heard).run(result.data, row.report_id).changes === 0) return undefined;
-      return (setText.get(result.data, row.report_id) as { state: string } | undefined)?.state;
+      const done = isPhoto ? seen.run(words, result.data.urgent ? 1 : 0, row.report_id) : heard.run(words, row.report_id);
+      if (done.changes === 0) return undefined;
+      const alone = setText.get(words, row.report_id) as { state: string } | undefined;
+      if (alone || !isPhoto) return alone;
+      const added = addToText.get(`\n📷 ${words}`, row.report_id) as { state: string; category: string | null; urgent: number | null } | undefined;
+      return added && { state: added.state, captioned: { category: added.category, urgent: added.urgent === 1 } };
     }).immediate();
-    if (state === undefined) return 'skipped';
+    if (written === undefined) return 'skipped';
+    const { state, captioned } = written;
     // Still waiting: the pipeline classifies the words like any text. Already answered: label it again.
     const label = state === 'received' ? undefined : await deps.relabel(row.report_id);
     if (state === 'received') deps.wakePipeline();
+    // A captioned photo was answered from its caption already: the resident hears again only when the photo
+    // changed what the report is (its category, or it is urgent now).
+    if (captioned && !(label && (label.category !== captioned.category || (label.urgent && !captioned.urgent)))) {
+      logger.info({ reportId: row.report_id, category: label?.category, kind: row.kind }, 'captioned photo described');
+      return 'done';
+    }
     const language = row.reply_language;
     const category = label ? deps.catalogue.name(label.category, language) : undefined;
     // Read again after relabelling's await: forgotten meanwhile, nothing is sent to them (no await from here on).
@@ -134,7 +149,7 @@ export function createTranscriptionJob(deps: TranscriptionJobDeps): Transcriptio
       kind: 'status',
       message: {
         type: 'text',
-        html: deps.tr.t(language, `media.${isPhoto ? 'seen' : 'heard'}${category ? '.labelled' : ''}`, { ticket: row.report_id, quote: firstLineQuote(result.data), category: category ?? '' }),
+        html: deps.tr.t(language, `media.${isPhoto ? 'seen' : 'heard'}${category ? '.labelled' : ''}`, { ticket: row.report_id, quote: firstLineQuote(words), category: category ?? '' }),
       },
     });
     if (queued) deps.onQueued();

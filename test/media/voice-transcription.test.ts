@@ -104,6 +104,29 @@ describe('voice notes transcribed', () => {
     expect(world.count('SELECT COUNT(*) FROM reports WHERE chat_id = 605')).toBe(1);
   });
 
+  it('/forget after a transcribed voice note erases the transcript, the text and the file ids; the report still counts', async () => {
+    const { telegram, llm } = world;
+    llm.setResponder(model);
+    await world.start({ env: WITH_TRANSCRIPTION });
+    const sent = telegram.sendUserMessage({ from: zhResident(606), voice: { duration: 6, data: Buffer.from(`OggS SAY:${SPOKEN}`) } });
+    await telegram.waitFor((m) => m.chat_id === 606 && (m.text ?? '').includes('听到'), 20_000, { includeExisting: true });
+    await eventually(() => rowOf(world, 606)?.category === 'facilities', 10_000, () => JSON.stringify(rowOf(world, 606)));
+    const id = rowOf(world, 606)!.id;
+
+    telegram.sendUserMessage({ from: zhResident(606), text: '/forget' });
+    const confirm = await telegram.waitFor((m) => m.chat_id === 606 && JSON.stringify(m.reply_markup ?? {}).includes('forget:yes'), 10_000, { includeExisting: true });
+    telegram.pressButton({ chatId: 606, messageId: confirm.message_id, data: 'forget:yes', from: zhResident(606) });
+    await eventually(() => world.count('SELECT COUNT(*) FROM reports WHERE id = ? AND text IS NULL', id) === 1, 10_000);
+
+    const [media] = world.query<Record<string, unknown>>('SELECT kind, file_id, file_unique_id, transcript, description FROM report_media WHERE report_id = ?', id);
+    expect(media).toEqual({ kind: 'voice', file_id: null, file_unique_id: null, transcript: null, description: null });
+    expect(world.query('SELECT media_file_id, category FROM reports WHERE id = ?', id)).toEqual([{ media_file_id: null, category: 'facilities' }]);
+    // Nothing in the database still names the file or repeats what was said.
+    const everything = JSON.stringify(world.query('SELECT * FROM reports')) + JSON.stringify(world.query('SELECT * FROM report_media')) + JSON.stringify(world.query('SELECT * FROM outbox'));
+    expect(everything).not.toContain(sent.message.voice!.file_id);
+    expect(everything).not.toContain('围栏倒了，孩子放学');
+  });
+
   it('a 25 MB voice note is refused before any download and is still a report with a ticket', async () => {
     const { telegram, llm } = world;
     llm.setResponder(model);

@@ -28,7 +28,11 @@ export function createVoiceCorrectionFeature(deps: VoiceCorrectionDeps): Compose
     `UPDATE reports SET text = @text WHERE id = @id AND chat_id = @chat
        AND EXISTS (SELECT 1 FROM report_media m WHERE m.report_id = reports.id AND m.job_state = 'done')`,
   );
-  const correctTranscript = deps.db.prepare('UPDATE report_media SET transcript = @text WHERE report_id = @id');
+  // The resident's words replace what was heard in a voice note, or what was seen in a photo.
+  const correctTranscript = deps.db.prepare(
+    `UPDATE report_media SET transcript = CASE WHEN kind = 'photo' THEN transcript ELSE @text END,
+       description = CASE WHEN kind = 'photo' THEN @text ELSE description END WHERE report_id = @id`,
+  );
 
   composer.chatType('private').on('message:text', async (ctx, next) => {
     const replyTo = ctx.message.reply_to_message;
