@@ -61,7 +61,7 @@ export interface IntakeRun {
   failedCalls: number;
 }
 
-function startBot(env: Record<string, string>, profileDir?: string): { child: ChildProcess; output: () => string } {
+export function startBot(env: Record<string, string>, profileDir?: string): { child: ChildProcess; output: () => string } {
   const args = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), '--import', 'tsx', join(ROOT, 'src', 'main.ts')];
   const child = spawnGroup(process.execPath, args, {
     cwd: ROOT,
@@ -79,7 +79,7 @@ function startBot(env: Record<string, string>, profileDir?: string): { child: Ch
   return { child, output: () => output };
 }
 
-async function until(check: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+export async function until(check: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what()}`);

@@ -112,7 +112,7 @@ export function renderMarkdown(results: Results): string {
   lines.push('```sh');
   lines.push('npm run bench                  # everything, < 15 min (the first run also builds the 1M-report database, cached in bench/out/)');
   lines.push('npm run bench -- --quick       # the same code paths at small sizes, a few minutes; prints, writes only bench/out/results-quick.json');
-  lines.push('npm run bench -- --only=storage,classifier   # sections: baseline, startup, intake, classifier, storage');
+  lines.push('npm run bench -- --only=storage,classifier   # sections: baseline, startup, intake, classifier, storage, media');
   lines.push('npm run bench -- --profile     # also write a CPU profile of the bot during the intake run (bench/out/profiles/)');
   lines.push('npm run bench -- --model=gpt-4o-mini --price-input=0.15 --price-cached-input=0.075 --price-output=0.60');
   lines.push('```');
@@ -186,6 +186,27 @@ export function renderMarkdown(results: Results): string {
   lines.push('');
   lines.push(metricTable(section('startup')));
   lines.push('');
+
+  // Voice notes (issue 16): `npm run bench -- --only=media`, or `npx tsx bench/media.ts` to print the figures alone.
+  const mediaFacts = results.facts.media as { transcriptionMs?: number; meanVoiceSeconds?: number; costPer1000?: Record<string, number>; costAtMaxVoiceSeconds?: Record<string, number>; priceSource?: string; measuredAt?: string; machineLoadAverage?: { start: number; end?: number } } | undefined;
+  if (section('media').length > 0 && mediaFacts) {
+    lines.push('## 5. Voice notes');
+    lines.push('');
+    lines.push(
+      `One voice note at a time, the bot in its own process, the Bot API emulator serving the file through getFile, a transcription server answering after ${mediaFacts.transcriptionMs} ms ` +
+        `(\`OPENAI_TRANSCRIBE_BASE_URL\`, a second stand-in) and a chat model answering at once${mediaFacts.measuredAt ? `; measured ${mediaFacts.measuredAt}` : ''}${mediaFacts.machineLoadAverage ? ` (load average ${mediaFacts.machineLoadAverage.start.toFixed(1)} on this machine's cores: other work shared it)` : ''}.`,
+    );
+    lines.push('');
+    lines.push(metricTable(section('media')));
+    lines.push('');
+    const prices = Object.entries(mediaFacts.costPer1000 ?? {}).map(([model, usd]) => `${model} US$${usd.toFixed(2)}`).join(', ');
+    const worst = Object.entries(mediaFacts.costAtMaxVoiceSeconds ?? {}).map(([model, usd]) => `${model} US$${usd.toFixed(2)}`).join(', ');
+    lines.push(
+      `Transcription cost per 1,000 voice notes (mean ${mediaFacts.meanVoiceSeconds} s, billed per second): ${prices}; every note at \`MAX_VOICE_SECONDS\`=300: ${worst}. ` +
+        `Per-minute prices whisper-1 US$0.006, gpt-4o-mini-transcribe US$0.003, from ${mediaFacts.priceSource}. Classifying the transcript costs what a text report costs (section 3).`,
+    );
+    lines.push('');
+  }
 
   if (existsSync(ANALYSIS)) {
     lines.push(fillPlaceholders(readFileSync(ANALYSIS, 'utf8').trim(), results));

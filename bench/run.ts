@@ -6,11 +6,13 @@ import { parseConfig } from '../src/config.ts';
 import { measureBaselines } from './baseline.ts';
 import { benchClassifier } from './classifier.ts';
 import { benchIntake, type IntakeScenario } from './intake.ts';
+import { benchMedia } from './media.ts';
 import { describeMachine, versions } from './lib/machine.ts';
 import { ResultSet, type Results } from './lib/results.ts';
 import { renderMarkdown } from './report.ts';
 import { benchStartup } from './startup.ts';
 import { benchStorage } from './storage/queries.ts';
+import { benchWeb } from './web.ts';
 
 /**
  * `npm run bench [-- --quick] [--only=…]`: measures the real bot end to end and writes bench/results.json
@@ -18,7 +20,7 @@ import { benchStorage } from './storage/queries.ts';
  * git) and never over the published ones. Not part of `npm test`. See docs/BENCHMARKS.md for the options.
  */
 
-const SECTIONS = ['baseline', 'startup', 'intake', 'classifier', 'storage'] as const;
+const SECTIONS = ['baseline', 'startup', 'intake', 'classifier', 'storage', 'media', 'web'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -106,6 +108,8 @@ if (only.has('intake')) {
 }
 if (only.has('classifier')) await benchClassifier(results, { quick, prices, ...(groupingCallsPerReport !== undefined && { groupingCallsPerReport }), log });
 if (only.has('storage')) await benchStorage(results, { quick, log });
+if (only.has('media')) await benchMedia(results, { quick, log });
+if (only.has('web')) await benchWeb(results, { quick, log });
 
 const end = new ResultSet();
 await measureBaselines(end, { quick });

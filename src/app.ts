@@ -12,6 +12,8 @@ import { createStaffAccessFeature } from './bot/features/staff-access.ts';
 import { createUnitDesk } from './dispatch/unit-desk.ts';
 import { createUnitLadderJob } from './dispatch/unit-ladder.ts';
 import { createUnitWorkQueries, renderUnitWork } from './dispatch/unit-work.ts';
+import { createUnitStanding, createUnitWeeklyJob } from './dispatch/unit-standing.ts';
+import { createDigestRenderer } from './digest/render.ts';
 import { createUnitViews } from './replies/unit-views.ts';
 import { createUnitChats } from './units/unit-chats.ts';
 import { createAccessAudit } from './units/access-audit.ts';
@@ -36,6 +38,7 @@ import { createScheduler, type Scheduler } from './schedule/scheduler.ts';
 import { createOverdueReminderJob } from './problems/overdue-reminder.ts';
 import { createStaffQuestionsFeature } from './bot/features/staff-questions.ts';
 import { createStaffQuestions } from './questions/staff-questions.ts';
+import { createUnitScopeQueries } from './questions/unit-scope.ts';
 import { createProblemQueries, type ProblemQueries } from './problems/problem-queries.ts';
 import { createStaffViews } from './replies/staff-views.ts';
 import { createTelegramTransport } from './bot/telegram-transport.ts';
@@ -48,6 +51,13 @@ import { acquireInstanceLock, LOCK_HEARTBEAT_MS, type InstanceLock } from './db/
 import { createRetention } from './db/retention.ts';
 import { createBackupJob } from './db/backup.ts';
 import { loadCatalogue, type Catalogue } from './domain/categories.ts';
+import { loadSubtopics } from './domain/subtopics.ts';
+import { createLedgerTitles } from './problems/ledger-title.ts';
+import { createThemeStore } from './problems/theme-store.ts';
+import { mayBeTheme, themesFrom } from './problems/themes.ts';
+import { createThemeViews } from './replies/theme-views.ts';
+import { createThemeAlerts } from './pipeline/theme-alerts.ts';
+import { createThemesFeature } from './bot/features/themes.ts';
 import { createTranslator, type Translator } from './i18n/i18n.ts';
 import { createForgetting, neutralTitles } from './intake/forget.ts';
 import { createInbox, type Inbox } from './intake/inbox.ts';
@@ -62,10 +72,12 @@ import { createReportPipeline, type ReportPipeline } from './pipeline/report-pip
 import { createMediaStep } from './pipeline/media-step.ts';
 import { createTranscriptionJob } from './pipeline/transcription-job.ts';
 import { createTelegramFiles } from './media/telegram-files.ts';
-import { createOpenAiTranscriber } from './classify/transcriber.ts';
-import { createOpenAiDescriber } from './classify/describer.ts';
+import { createOpenAiTranscriber, type Transcriber } from './classify/transcriber.ts';
+import { createOpenAiDescriber, type Describer } from './classify/describer.ts';
 import { createGrouping, type GroupingDecider } from './problems/grouping.ts';
-import { createLlmDecider } from './problems/llm-decider.ts';
+import { createLlmDecider } from './classify/llm-decider.ts';
+import { createOpenAiEmbedder } from './classify/embedder.ts';
+import { createVectorStore } from './problems/vector-store.ts';
 import { createProblemStore, type ProblemStore } from './problems/problem-store.ts';
 import { createReplies } from './replies/replies.ts';
 import { createResidentNotices } from './replies/resident-notices.ts';
@@ -76,10 +88,16 @@ import { createKnowledgeFeature } from './bot/features/knowledge.ts';
 import { createKnowledgeAnswerer } from './knowledge/answering.ts';
 import { createKnowledgeFolder } from './knowledge/knowledge-folder.ts';
 import { createKnowledgeStore } from './knowledge/knowledge-store.ts';
+import { createPendingEntries } from './knowledge/pending-entry.ts';
 import { createLlmComposer } from './knowledge/llm-composer.ts';
 import { createKnowledgeFeedback } from './pipeline/knowledge-feedback.ts';
 import { createKnowledgeReplies } from './replies/knowledge-replies.ts';
 import { GrammyError, type Bot } from 'grammy';
+import { channelOf } from './domain/channel.ts';
+import { createWebDelivery } from './web/web-delivery.ts';
+import { createLogContactNotifier } from './web/contact.ts';
+import { startResidentsPage } from './web/residents-page.ts';
+import type { WebServer } from './web/web-server.ts';
 import { loadDeadlineRule } from './domain/deadlines.ts';
 
 /** getUpdates answers that end polling (the runner gives up on them); reported once, as fatal. */
@@ -103,6 +121,8 @@ export interface AppOptions {
   onFatal?: (error: unknown) => void;
   /** Decides which problem a report joins instead of the LLM or the similarity (the grouping evaluation's oracle). */
   decider?: GroupingDecider;
+  /** Voice and photo models used where the configuration names none (the sandbox's stand-ins, issue 16). */
+  mediaModels?: { transcriber?: Transcriber; describer?: Describer };
 }
 
 /** Everything the running bot is made of, wired once. Nothing here starts until `start()`. */
@@ -129,6 +149,8 @@ export interface App {
   classifier: ReportClassifier;
   pipeline: ReportPipeline;
   sender: Sender;
+  /** The residents' web page (issue 17), while it runs: only with WEB_PUBLIC_URL, after start(). */
+  webServer(): WebServer | undefined;
   /** Handle updates stored but not handled before the last stop. */
   replayInbox(): Promise<number>;
   start(): Promise<void>;
@@ -142,6 +164,8 @@ export function createApp(options: AppOptions): App {
   const now = options.now ?? Date.now;
   const db = openDatabase(config.databasePath);
   const catalogue = loadCatalogue();
+  // The second level of the taxonomy (议题, prompts/subtopics.json), loaded once for the classifier and staff views.
+  const subtopics = loadSubtopics(catalogue);
   // Deadlines by kind in working days (prompts/deadlines.json, prompts/holidays-cn.json): one rule for every caller.
   const deadlines = loadDeadlineRule(catalogue, config.timezone);
   const tr = createTranslator();
@@ -152,7 +176,7 @@ export function createApp(options: AppOptions): App {
   const unitChats = createUnitChats(db);
   const unitWork = createUnitWorkQueries(db, { normalMs: config.units.ladder.signWithinMs, urgentMs: config.units.ladder.signWithinUrgentMs });
 
-  const { classifier, openai } = buildClassifier({ db, catalogue, llm: config.llm, logger: logger.child({ module: 'classifier' }), now });
+  const { classifier, openai } = buildClassifier({ db, catalogue, subtopics, llm: config.llm, logger: logger.child({ module: 'classifier' }), now });
 
   const inbox = createInbox(db, now);
   const intake = createIntake(db, { now, flood: config.flood });
@@ -161,13 +185,32 @@ export function createApp(options: AppOptions): App {
   const outbox = createOutbox(db, now);
   const replies = createReplies(tr, catalogue, deadlines);
   const staffNotices = createStaffNotices(tr, catalogue, (id) => units.name(id));
+  const unitNamesOf = (unitId: string | null, written: string | null) => {
+    const unit = unitId ? units.get(unitId) : undefined;
+    return [...(unit ? [unit.name, ...unit.aliases] : []), ...(written ? [written] : [])];
+  };
+  // Ledger-line titles (unit + matter) in the staff language: the model's, else built from unit and subtopic (issue 11).
+  const ledgerTitles = createLedgerTitles({
+    catalogue,
+    subtopics,
+    unitName: (unitId, written) => staffNotices.unitName(unitId) ?? written,
+    unitNames: unitNamesOf,
+    language: config.staffLanguage,
+  });
+  // Grouping by meaning (issue 11): embeddings from the same endpoint, when a model is named.
+  const meaning = openai && config.llm && config.embeddingModel
+    ? {
+        embedder: createOpenAiEmbedder({ client: openai, model: config.embeddingModel, timeoutMs: config.llm.timeoutMs, concurrency: config.llm.concurrency }),
+        vectors: createVectorStore(db),
+      }
+    : undefined;
   const grouping = createGrouping(db, problems, deadlines, {
     recurringWithinMs: config.problems.recurringWithinMs,
     widespreadMinResidents: config.problems.widespreadMinResidents,
     widespreadWithinMs: config.problems.widespreadWithinMs,
-  }, (unitId, written) => {
-    const unit = unitId ? units.get(unitId) : undefined;
-    return [...(unit ? [unit.name, ...unit.aliases] : []), ...(written ? [written] : [])];
+  }, unitNamesOf, ledgerTitles, {
+    writtenKey: (written) => units.writtenKey(written),
+    ...(meaning && { vectors: { store: meaning.vectors, model: meaning.embedder.model } }),
   });
 
   const residentNotices = createResidentNotices(tr, config.timezone);
@@ -184,7 +227,11 @@ export function createApp(options: AppOptions): App {
   const knowledgeStore = createKnowledgeStore(db);
   const knowledgeReplies = createKnowledgeReplies(tr);
   const queries = createProblemQueries(db);
-  const staffViews = createStaffViews(tr, catalogue, units, config.timezone);
+  const staffViews = createStaffViews(tr, catalogue, units, config.timezone, (reportId) => channelOf(reports.get(reportId)?.chatId ?? 0), subtopics);
+  // District-wide themes (一类问题, issue 11): one subtopic at several units within a window.
+  const themeStore = createThemeStore(db);
+  const themeViews = createThemeViews(tr, catalogue, subtopics, (id) => units.name(id));
+  const themeRules = { minUnits: config.problems.themeMinUnits, windowMs: config.problems.themeWindowMs };
   const kindQueries = createKindQueries(db);
   const kindNotices = createKindNotices(tr, catalogue, (id) => units.name(id), config.timezone);
   const digest = createDigestService({
@@ -207,6 +254,11 @@ export function createApp(options: AppOptions): App {
       return knowledgeReplies.digestLine(language, { answered: counts.answered, unanswered: counts.declined + counts.unmatched }, gaps, (id) => catalogue.name(id, language));
     },
     unitsLine: (period, language) => renderUnitWork(tr, language, unitWork.work(period), (id) => units.name(id) ?? id),
+    themesLine: (period, language) => {
+      const activity = themeStore.activity(period.end - themeRules.windowMs, period.end).filter((row) => mayBeTheme(row.subtopic, catalogue.fallbackId));
+      const top = themeStore.topSubtopics(period.start, period.end, 8).filter((row) => mayBeTheme(row.subtopic, catalogue.fallbackId)).slice(0, 5);
+      return themeViews.digest(language, top, themesFrom(activity, themeRules.minUnits), Math.round(themeRules.windowMs / 86_400_000));
+    },
   });
   // The first run on this database is the installation time; nothing scheduled before it is caught up.
   db.prepare(`INSERT INTO meta (key, value) VALUES ('installed_at', ?) ON CONFLICT (key) DO NOTHING`).run(String(now()));
@@ -220,6 +272,18 @@ export function createApp(options: AppOptions): App {
     notBefore: () => installedAt,
   });
   scheduler.register(digest.job);
+  // A unit's own chat sees its own row of the ranking (/ranking there) and gets its weekly line with the digest.
+  const unitStanding = createUnitStanding({
+    db,
+    ranking: (period, asOf) => digest.ranking(period, asOf),
+    work: (period) => unitWork.work(period),
+    renderer: createDigestRenderer({ tr, catalogue, unitName: (id) => units.name(id) ?? id, timezone: config.timezone }),
+    tr,
+    unitName: (id) => units.name(id) ?? id,
+    timezone: config.timezone,
+    late: (language, ms) => staffViews.late(language, ms),
+  });
+  scheduler.register(createUnitWeeklyJob({ cron: config.digest.cron, timezone: config.timezone, language: config.staffLanguage, unitChats, standing: unitStanding, outbox }));
   scheduler.register(
     createUnitLadderJob({
       db,
@@ -325,9 +389,24 @@ export function createApp(options: AppOptions): App {
         createChatMigrationFeature({ staffChats, also: [unitChats] }),
         // Before the resident features: a unit's private chat binds with /bind CODE and answers its prompts here.
         createUnitBindingFeature({ tr, staffLanguage: config.staffLanguage, isStaffChat, isAdmin, unitChats, units, audit, tellBureau, timezone: config.timezone, now }),
-        createUnitDeskFeature({ tr, staffLanguage: config.staffLanguage, unitChats, unitDesk, units, queries, views: unitViews, audit, timezone: config.timezone, now }),
+        createUnitDeskFeature({
+          tr,
+          staffLanguage: config.staffLanguage,
+          unitChats,
+          unitDesk,
+          units,
+          queries,
+          views: unitViews,
+          audit,
+          standing: unitStanding,
+          parsePeriod: (text) => digest.parsePeriod(text),
+          timezone: config.timezone,
+          now,
+        }),
         createUnitReviewFeature({ tr, staffLanguage: config.staffLanguage, isStaffChat, unitDesk, units, timezone: config.timezone }),
         createStaffAccessFeature({ tr, staffLanguage: config.staffLanguage, isStaffChat, isAdmin, audit, now }),
+        // Right after the admin gate and the audit, and before the resident feature: a unit's private chat exports too.
+        createStaffExportFeature({ db, units, catalogue, subtopics, tr, timezone: config.timezone, isStaffChat, staffLanguage: config.staffLanguage, now, unitScope: (chatId) => unitChats.unitsOf(chatId) }),
         createSurveyFeature({ intake, desk, outbox, tr, notices: residentNotices }),
         // Before the resident feature: a reply to "this is what we heard" corrects a voice note's transcript (issue 16).
         createVoiceCorrectionFeature({
@@ -350,6 +429,7 @@ export function createApp(options: AppOptions): App {
           staffLanguage: config.staffLanguage,
           timezone: config.timezone,
           now,
+          pending: { entries: createPendingEntries({ dir: config.knowledgeDir, timezone: config.timezone, now }), problems },
         }),
         createResidentFeature({
           intake,
@@ -378,6 +458,7 @@ export function createApp(options: AppOptions): App {
           problems,
           units,
           catalogue,
+          subtopics,
           views: staffViews,
           timezone: config.timezone,
           now,
@@ -385,7 +466,7 @@ export function createApp(options: AppOptions): App {
           possiblySame: (problem) => grouping.possiblySame(problem),
         }),
         createDigestFeature({ digest, tr, isStaffChat, staffLanguage: config.staffLanguage }),
-        createStaffExportFeature({ db, units, catalogue, tr, timezone: config.timezone, isStaffChat, staffLanguage: config.staffLanguage, now }),
+        createThemesFeature({ tr, store: themeStore, views: themeViews, rules: themeRules, fallbackCategory: catalogue.fallbackId, isStaffChat, staffLanguage: config.staffLanguage, now }),
         // Last among staff features: a reply other features wait for (a resolution note) must reach them first.
         createStaffQuestionsFeature({
           questions: createStaffQuestions({
@@ -399,10 +480,12 @@ export function createApp(options: AppOptions): App {
             now,
             timeoutMs: config.llm?.timeoutMs ?? 15_000,
             maxRetries: config.llm?.maxRetries ?? 1,
+            scopeQueries: createUnitScopeQueries(db),
           }),
           tr,
           isStaffChat,
           staffLanguage: config.staffLanguage,
+          unitScope: (chatId) => unitChats.unitsOf(chatId),
         }),
         createGroupsFeature({ tr, isStaffChat }),
       ],
@@ -423,6 +506,8 @@ export function createApp(options: AppOptions): App {
   const sender = createSender({
     outbox,
     transport: createTelegramTransport(bot.api),
+    // Web residents' messages become notices on their tracking page, whether or not the page is served now.
+    webTransport: createWebDelivery(db, createLogContactNotifier(logger.child({ module: 'web' })), now),
     logger: logger.child({ module: 'outbox' }),
     combineAcks: (parts) => replies.combineAcks(parts),
     onBlocked: (chatId) => intake.markBlocked(chatId),
@@ -449,6 +534,8 @@ export function createApp(options: AppOptions): App {
         decider: createLlmDecider({ client: openai, model: config.llm.model, timeoutMs: config.llm.timeoutMs, breaker: classifier.breaker, logger: logger.child({ module: 'grouping' }) }),
       }),
     matchUnit: (written) => units.match(written),
+    spotUnit: (text) => units.spot(text),
+    ...(meaning && { meaning }),
     outbox,
     replies,
     staffNotices,
@@ -463,6 +550,17 @@ export function createApp(options: AppOptions): App {
     ...(options.pollIntervalMs !== undefined && { pollIntervalMs: options.pollIntervalMs }),
     reclassifyIntervalMs: options.reclassifyIntervalMs ?? config.llm?.reclassifyIntervalMs ?? 10_000,
     notProblems,
+    titles: ledgerTitles,
+    themes: createThemeAlerts({
+      store: themeStore,
+      outbox,
+      views: themeViews,
+      rules: themeRules,
+      staffChatIds: () => staffChats.ids(),
+      staffLanguage: config.staffLanguage,
+      fallbackCategory: catalogue.fallbackId,
+      logger: logger.child({ module: 'themes' }),
+    }),
     knowledge: {
       answerer: createKnowledgeAnswerer({
         folder: knowledgeFolder,
@@ -475,15 +573,20 @@ export function createApp(options: AppOptions): App {
   });
   wakePipeline = () => pipeline.wake();
   relabelLate = (reportId) => pipeline.relabel(reportId);
-  // Voice notes → text and photos → words (issue 16), when a transcription or vision model is configured.
-  const transcription = config.llm && (config.transcription || (config.visionModel && openai))
+  // Voice notes → text and photos → words (issue 16), when a transcription or vision model is configured
+  // (or handed in: the sandbox's stand-ins).
+  const transcriber = config.llm && config.transcription
+    ? createOpenAiTranscriber({ apiKey: config.llm.apiKey, baseURL: config.transcription.baseURL, model: config.transcription.model, timeoutMs: Math.max(config.llm.timeoutMs, 60_000), maxRetries: 0 })
+    : options.mediaModels?.transcriber;
+  const describer = config.llm && config.visionModel && openai
+    ? createOpenAiDescriber({ client: openai, model: config.visionModel, timeoutMs: Math.max(config.llm.timeoutMs, 30_000) })
+    : options.mediaModels?.describer;
+  const transcription = transcriber || describer
     ? createTranscriptionJob({
         db,
         files: createTelegramFiles({ api: bot.api, apiRoot: config.telegramApiRoot, token: options.token }),
-        ...(config.transcription && {
-          transcriber: createOpenAiTranscriber({ apiKey: config.llm.apiKey, baseURL: config.transcription.baseURL, model: config.transcription.model, timeoutMs: Math.max(config.llm.timeoutMs, 60_000), maxRetries: 0 }),
-        }),
-        ...(config.visionModel && openai && { describer: createOpenAiDescriber({ client: openai, model: config.visionModel, timeoutMs: Math.max(config.llm.timeoutMs, 30_000) }) }),
+        ...(transcriber && { transcriber }),
+        ...(describer && { describer }),
         maxVoiceSeconds: config.maxVoiceSeconds,
         relabel: (reportId) => pipeline.relabel(reportId),
         wakePipeline: () => pipeline.wake(),
@@ -495,12 +598,15 @@ export function createApp(options: AppOptions): App {
         now,
       })
     : undefined;
+  // A voice note or photo just stored is listened to at once, not at the job's next poll.
+  if (transcription) wakePipeline = () => (pipeline.wake(), transcription.wake());
 
   let runner: RunnerHandle | undefined;
   let lock: InstanceLock | undefined;
   let lockTimer: NodeJS.Timeout | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
   let webhook: WebhookServer | undefined;
+  let web: WebServer | undefined;
   let stopping: Promise<void> | undefined;
 
   async function replayInbox(): Promise<number> {
@@ -557,6 +663,7 @@ export function createApp(options: AppOptions): App {
     classifier,
     pipeline,
     sender,
+    webServer: () => web,
     replayInbox,
     async start() {
       // Before anything is read or sent: a second bot on this database would send every reply twice.
@@ -609,6 +716,10 @@ export function createApp(options: AppOptions): App {
       purgeTimer.unref();
       // Catches up on a digest or reminder missed while the bot was down, then follows the schedule.
       await scheduler.start();
+      // The residents' page (issue 17): its reports enter the same pipeline, its notices come from the same outbox.
+      if (config.web) {
+        web = await startResidentsPage({ web: config.web, config, db, desk, tr, catalogue, units, onReport: () => pipeline.wake(), logger: logger.child({ module: 'web' }), now });
+      }
       if (config.delivery.mode === 'webhook') {
         webhook = await startWebhookServer({ bot, inbox, logger, url: config.delivery.url, secret: config.delivery.secret, port: config.delivery.port });
         await bot.api.setWebhook(config.delivery.url, { secret_token: config.delivery.secret, allowed_updates: [...ALLOWED_UPDATES] });
@@ -643,6 +754,8 @@ export function createApp(options: AppOptions): App {
           for (let waited = 0; runner.size() > 0 && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
         }
         await webhook?.close();
+        // No new web report is accepted once stopping began; one being stored finishes before the database closes.
+        await web?.close();
         await redelivery.stop();
         await transcription?.stop();
         await pipeline.stop();

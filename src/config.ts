@@ -99,6 +99,7 @@ const EnvSchema = z.object({
   OPENAI_TRANSCRIBE_BASE_URL: url.optional(),
   MAX_VOICE_SECONDS: integer(1, 86_400).default(300),
   OPENAI_VISION_MODEL: optionalString,
+  OPENAI_EMBEDDING_MODEL: optionalString,
   LLM_CONCURRENCY: integer(1, 256).default(48),
   LLM_BUDGET_PER_RESIDENT_HOUR: integer(0, 100_000).default(20),
   LLM_RECLASSIFY_SECONDS: integer(1, 86_400).default(10),
@@ -125,6 +126,9 @@ const EnvSchema = z.object({
   RECURRING_WITHIN_DAYS: integer(1, 3650).default(30),
   WIDESPREAD_MIN_RESIDENTS: integer(2, 100_000).default(5),
   WIDESPREAD_WITHIN_DAYS: integer(1, 365).default(7),
+  // District-wide themes (一类问题, issue 11): one subtopic at this many units within the window tells staff once.
+  THEME_MIN_UNITS: integer(2, 10_000).default(3),
+  THEME_WINDOW_DAYS: integer(1, 365).default(14),
   OVERDUE_REMINDER_TIME: clockTime.default('09:00'),
   DIGEST_CRON: z.string().trim().min(1).default('0 9 * * 1'),
   RESPONSE_WINDOW_HOURS: positiveNumber.default(24),
@@ -135,6 +139,18 @@ const EnvSchema = z.object({
   BACKUP_CRON: cronPattern.default('30 3 * * *'),
   BACKUP_KEEP: integer(1, 10_000).default(14),
   KNOWLEDGE_DIR: z.string().trim().min(1).default('prompts/knowledge/'),
+  // The web page for residents without Telegram (issue 17, src/web/): off unless WEB_PUBLIC_URL is set.
+  WEB_PUBLIC_URL: url.refine((u) => /^https?:\/\//i.test(u), 'expected an http(s) URL such as https://minyi.example.gov.cn').optional(),
+  WEB_PORT: integer(1, 65_535).default(8090),
+  WEB_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  WEB_CONTACT_KEY: z
+    .string()
+    .trim()
+    .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'expected 32 random bytes as 64 hex digits (openssl rand -hex 32) or 44 base64 characters')
+    .optional(),
+  WEB_MAX_PHOTO_MB: integer(1, 20).default(8),
+  WEB_REPORTS_PER_IP_HOUR: integer(1, 100_000).default(20),
+  WEB_REPORTS_PER_MINUTE: integer(1, 1_000_000).default(120),
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -166,6 +182,8 @@ export interface Config {
   maxVoiceSeconds: number;
   /** Photos → a description (issue 16): a vision-capable chat model at OPENAI_BASE_URL; absent without OPENAI_API_KEY and OPENAI_VISION_MODEL. */
   visionModel: string | undefined;
+  /** Reports → embeddings for grouping by meaning (issue 11): absent without OPENAI_API_KEY and OPENAI_EMBEDDING_MODEL. */
+  embeddingModel: string | undefined;
   databasePath: string;
   staffChatIds: readonly number[];
   staffLanguage: 'zh' | 'en';
@@ -184,6 +202,9 @@ export interface Config {
     recurringWithinMs: number;
     widespreadMinResidents: number;
     widespreadWithinMs: number;
+    /** A subtopic reported at this many distinct units within `themeWindowMs` is a district-wide theme. */
+    themeMinUnits: number;
+    themeWindowMs: number;
     overdueReminderTime: string;
   };
   digest: {
@@ -191,12 +212,28 @@ export interface Config {
     responseWindowMs: number;
     rankingMinProblems: number;
     weights: { response: number; resolution: number; satisfaction: number };
+    /** A unit's sign-for counts as its response within these (the ladder's SIGN_WITHIN_HOURS, _URGENT). */
+    signWithin: { normalMs: number; urgentMs: number };
   };
   sandboxPort: number;
   /** Scheduled online backups (src/db/backup.ts); none while `dir` is undefined. */
   backup: { dir: string | undefined; cron: string; keep: number };
   /** The bureau's knowledge base (src/knowledge/): Markdown files, read again when they change. */
   knowledgeDir: string;
+  /** The residents' web page (src/web/, issue 17); undefined (off) without WEB_PUBLIC_URL. */
+  web: WebConfig | undefined;
+}
+
+export interface WebConfig {
+  /** Where residents reach the page through the operator's reverse proxy; tracking links start with it. */
+  publicUrl: string;
+  port: number;
+  host: string;
+  /** AES-256-GCM key for residents' contacts; without one a contact is not stored (and the resident is told). */
+  contactKey: Buffer | undefined;
+  maxPhotoBytes: number;
+  reportsPerIpHour: number;
+  reportsPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -217,7 +254,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     // The value helps the operator, but a secret pasted into the wrong variable (a token inside
     // TELEGRAM_API_ROOT, a key in OPENAI_BASE_URL) must not reach a terminal or a log: every echo is
     // masked with the raw secret values and the secret shapes. Every caller prints this message as is.
-    const secrets = [env.BOT_TOKEN, env.OPENAI_API_KEY, env.WEBHOOK_SECRET].flatMap((s) => (s?.trim() ? [s, s.trim()] : []));
+    const secrets = [env.BOT_TOKEN, env.OPENAI_API_KEY, env.WEBHOOK_SECRET, env.WEB_CONTACT_KEY].flatMap((s) => (s?.trim() ? [s, s.trim()] : []));
     const shown = value === undefined || /TOKEN|KEY|SECRET/.test(variable) ? '' : ` (got "${maskSecrets(value, secrets)}")`;
     throw new ConfigError(`${variable}: ${issue.message}${shown}`);
   }
@@ -245,6 +282,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         ? { model: e.OPENAI_TRANSCRIBE_MODEL, baseURL: e.OPENAI_TRANSCRIBE_BASE_URL ?? e.OPENAI_BASE_URL }
         : undefined,
     visionModel: e.OPENAI_API_KEY ? e.OPENAI_VISION_MODEL : undefined,
+    embeddingModel: e.OPENAI_API_KEY ? e.OPENAI_EMBEDDING_MODEL : undefined,
     maxVoiceSeconds: e.MAX_VOICE_SECONDS,
     databasePath: e.DATABASE_PATH,
     staffChatIds: e.STAFF_CHAT_IDS,
@@ -267,6 +305,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       recurringWithinMs: e.RECURRING_WITHIN_DAYS * DAY,
       widespreadMinResidents: e.WIDESPREAD_MIN_RESIDENTS,
       widespreadWithinMs: e.WIDESPREAD_WITHIN_DAYS * DAY,
+      themeMinUnits: e.THEME_MIN_UNITS,
+      themeWindowMs: e.THEME_WINDOW_DAYS * DAY,
       overdueReminderTime: e.OVERDUE_REMINDER_TIME,
     },
     digest: {
@@ -274,9 +314,21 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       responseWindowMs: e.RESPONSE_WINDOW_HOURS * HOUR,
       rankingMinProblems: e.RANKING_MIN_PROBLEMS,
       weights: e.RANKING_WEIGHTS,
+      signWithin: { normalMs: e.SIGN_WITHIN_HOURS * HOUR, urgentMs: e.SIGN_WITHIN_HOURS_URGENT * HOUR },
     },
     sandboxPort: e.SANDBOX_PORT,
     backup: { dir: e.BACKUP_DIR, cron: e.BACKUP_CRON, keep: e.BACKUP_KEEP },
     knowledgeDir: e.KNOWLEDGE_DIR,
+    web: e.WEB_PUBLIC_URL
+      ? {
+          publicUrl: e.WEB_PUBLIC_URL.replace(/\/+$/, ''),
+          port: e.WEB_PORT,
+          host: e.WEB_HOST,
+          contactKey: e.WEB_CONTACT_KEY ? Buffer.from(e.WEB_CONTACT_KEY, e.WEB_CONTACT_KEY.length === 64 ? 'hex' : 'base64') : undefined,
+          maxPhotoBytes: e.WEB_MAX_PHOTO_MB * 1024 * 1024,
+          reportsPerIpHour: e.WEB_REPORTS_PER_IP_HOUR,
+          reportsPerMinute: e.WEB_REPORTS_PER_MINUTE,
+        }
+      : undefined,
   };
 }

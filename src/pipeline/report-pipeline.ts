@@ -2,12 +2,17 @@ import type { Logger } from 'pino';
 import { isBusyError, type Db } from '../db/database.ts';
 import type { Catalogue } from '../domain/categories.ts';
 import { becomesProblem, type Classification, type ClassifierName, type Language } from '../domain/classification.ts';
-import type { ReportClassifier } from '../classify/report-classifier.ts';
+import { channelOf } from '../domain/channel.ts';
+import type { ClassifyOutcome, ReportClassifier } from '../classify/report-classifier.ts';
 import type { ReportStore, StoredReport } from '../intake/report-store.ts';
 import type { Outbox, OutgoingMessage } from '../outbox/outbox.ts';
 import type { Grouping, GroupingDecider, ReportForGrouping } from '../problems/grouping.ts';
 import { similarityDecider } from '../problems/grouping.ts';
 import type { ProblemStore } from '../problems/problem-store.ts';
+import type { Embedder, VectorStore } from '../problems/vector-store.ts';
+import type { Problem } from '../problems/problem.ts';
+import { summaryTitles, type LedgerTitles } from '../problems/ledger-title.ts';
+import type { ThemeAlerts } from './theme-alerts.ts';
 import type { StaffNotices } from '../replies/staff-notices.ts';
 import type { Replies } from '../replies/replies.ts';
 import type { NotProblems } from './not-problems.ts';
@@ -52,6 +57,8 @@ export interface ReportPipelineOptions {
   grouping: Grouping;
   decider?: GroupingDecider;
   matchUnit: (written: string) => string | null;
+  /** The directory unit a report's text names, when the classifier's unit matched none (issue 11: 体育馆, 體育館, District Sports Hall). */
+  spotUnit?: (text: string) => string | null;
   outbox: Outbox;
   replies: Replies;
   staffNotices: StaffNotices;
@@ -71,8 +78,14 @@ export interface ReportPipelineOptions {
   media?: MediaStep;
   /** Questions answered from the bureau's knowledge base instead of a ticket (issue 15); absent: every report is a ticket. */
   knowledge?: { answerer: KnowledgeAnswerer; store: KnowledgeStore; replies: KnowledgeReplies };
+  /** Embeddings for grouping by meaning (issue 11, OPENAI_EMBEDDING_MODEL); absent: words, unit and subtopic decide. */
+  meaning?: { embedder: Embedder; vectors: VectorStore };
   /** Praise and chit-chat kept off the problem list (issue 18); absent: every report is a problem. */
   notProblems?: NotProblems;
+  /** The ledger-title rule a re-labelled one-report problem is titled by (issue 11); absent: the report's summary. */
+  titles?: LedgerTitles;
+  /** District-wide themes (issue 11): staff told once when a subtopic reaches several units; absent: never. */
+  themes?: ThemeAlerts;
 }
 
 /**
@@ -152,7 +165,7 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
       // A voice note or photo with no words yet is labelled for staff to look at, not classified from nothing.
       const unread = options.media?.unreadOutcome(report);
       const outcome = unread ?? (await classifier.classify(text, { residentId: report.residentId, stillWanted: () => reports.stillWanted(id) !== undefined }));
-      const label = outcome.classification;
+      const label = options.media?.withWhatItShows(report, outcome.classification) ?? outcome.classification;
       // The LLM decides grouping only when it just answered for this report (not failing, not over the
       // resident's budget, not a flood), and the decision is paid from the same budget.
       const mayAskLlm = () => outcome.by === 'llm' && !report.flooded && classifier.spendBudget(report.residentId);
@@ -168,6 +181,9 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
         unmatchedQuestion = answer.reason === 'no_match';
       }
       const candidate = toGrouping(report, label);
+      // Its meaning, when an embedding model is configured and the LLM just answered for this report (not a flood):
+      // outside the transaction, cached, and any failure leaves it out, so grouping decides offline.
+      if (options.meaning && !unread && outcome.by === 'llm' && !report.flooded) candidate.vector = await vectorOf(id, candidate.text, options.meaning);
       let chosen: number | null = null;
       try {
         // Two unheard voice notes share a placeholder label, not a problem: each waits for its own words.
@@ -182,7 +198,10 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
         reports.saveLabel(id, label, outcome.by, candidate.unitId, outcome.needsReclassify, now());
         if (outcome.reason === 'llm_refused') reports.markLlmRefused(id, now());
         const attached = grouping.attach(candidate, chosen, now());
-        queueAck(fresh, label);
+        const joined = problems.get(attached.problemId)!;
+        // Other residents on the problem it joined (this resident is one of residentCount, when known).
+        queueAck(fresh, label, attached.opened ? 0 : Math.max(0, joined.residentCount - (fresh.residentId === null ? 0 : 1)));
+        options.themes?.afterAttach(joined, now());
         if (unmatchedQuestion) knowledge?.store.unmatched(id, now());
         if (label.urgent) queueAlerts(fresh, label, candidate.unitId);
         if (attached.reopened) queueStaff(`recurring:${attached.problemId}:${id}`, (lang) => staffNotices.recurring(lang, problems.get(attached.problemId)!, id));
@@ -207,6 +226,24 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
         }
         logger.warn({ reportId: id, retryInMs: delay }, 'database busy; report will be retried');
       } else logger.error({ err: error, reportId: id, attempt: count }, 'processing a report failed; it will be retried');
+    }
+  }
+
+  /** A report's embedding: the stored one, else the model's (stored before the decision); null on any failure. */
+  async function vectorOf(reportId: number, text: string, meaning: NonNullable<ReportPipelineOptions['meaning']>): Promise<Float32Array | null> {
+    try {
+      const known = meaning.vectors.reportVector(reportId, meaning.embedder.model);
+      if (known) return known;
+      const embedded = await meaning.embedder.embed(text);
+      if (!embedded.success) {
+        logger.info({ reportId, reason: embedded.message }, 'no embedding for a report; grouping decides offline');
+        return null;
+      }
+      meaning.vectors.saveReportVector(reportId, meaning.embedder.model, embedded.vector, embedded.tokens, now());
+      return embedded.vector;
+    } catch (error) {
+      logger.warn({ err: error, reportId }, 'embedding a report failed; grouping decides offline');
+      return null;
     }
   }
 
@@ -265,7 +302,7 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
       // Urgent praise or chit-chat ("谢谢，孩子今天又被打了") is handled as a complaint.
       kind: becomesProblem(label.kind) ? label.kind : 'complaint',
       urgent: label.urgent,
-      unitId: label.unit ? options.matchUnit(label.unit) : null,
+      unitId: (label.unit ? options.matchUnit(label.unit) : null) ?? options.spotUnit?.(report.text ?? '') ?? null,
       unitWritten: label.unit,
       summary: label.summary,
       subtopic: label.subtopic ?? null,
@@ -273,7 +310,7 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
     };
   }
 
-  function queueAck(report: StoredReport, label: Classification): void {
+  function queueAck(report: StoredReport, label: Classification, others = 0): void {
     outbox.enqueue({
       dedupeKey: `ack:${report.id}`,
       chatId: report.chatId,
@@ -286,6 +323,7 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
         urgent: label.urgent,
         flooded: report.flooded,
         ...withSense(options.media?.senseOf(report)),
+        ...(others > 0 && { others }),
       }),
     });
   }
@@ -296,7 +334,8 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
         dedupeKey: `alert:${report.id}:${chatId}`,
         chatId,
         kind: 'alert',
-        message: withPhoto(report, replies.alert(options.staffLanguage, { ticket: report.id, text: report.text ?? '', classification: label, unitName: staffNotices.unitName(unitId) })),
+        // 🌐: filed on the residents' web page (issue 17).
+        message: withPhoto(report, replies.alert(options.staffLanguage, { ticket: report.id, text: `${channelOf(report.chatId) === 'web' ? '🌐 ' : ''}${report.text ?? ''}`, classification: label, unitName: staffNotices.unitName(unitId) })),
       });
     }
   }
@@ -348,25 +387,27 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
     return back;
   }
 
-  /** Inside a transaction after the LLM's await; false when the report's resident was forgotten meanwhile. */
-  function applyReclassification(reportId: number, better: Classification, by: ClassifierName = 'llm', retitle = false): boolean {
+  /** Inside a transaction after the LLM's await: the label saved; undefined when the report's resident was forgotten meanwhile. */
+  function applyReclassification(reportId: number, model: Classification, by: ClassifierName = 'llm', retitle = false): Classification | undefined {
     const report = reports.stillWanted(reportId);
-    if (!report) return false;
+    if (!report) return undefined;
+    const better = options.media?.withWhatItShows(report, model) ?? model;
     // The resident was already answered: a ticket stays a ticket and chit-chat stays in /inbox other (staff promote it).
     const label = report.kind !== null && becomesProblem(report.kind) !== becomesProblem(better.kind) ? { ...better, kind: report.kind } : better;
     const unitId = label.unit ? options.matchUnit(label.unit) : null;
     reports.saveLabel(report.id, label, by, unitId, false, now());
     const problem = report.problemId === null ? undefined : problems.get(report.problemId);
     // A problem that is only this report follows its better label; a shared problem is left to staff (/split).
-    if (problem && problem.reportCount === 1 && (retitle || problem.category !== label.category || problem.unitId !== unitId)) {
-      problems.update(problem.id, { category: label.category, title: label.summary, unitId, unitWritten: unitId ? null : label.unit }, now());
+    if (problem && problem.reportCount === 1 && (retitle || problem.category !== label.category || problem.unitId !== unitId || problem.subtopic !== (label.subtopic ?? null))) {
+      const title = (options.titles ?? summaryTitles).forReport(toGrouping(report, label));
+      problems.update(problem.id, { category: label.category, subtopic: label.subtopic ?? null, title, unitId, unitWritten: unitId ? null : label.unit }, now());
       problems.record(problem.id, { at: now(), actor: { type: 'system' }, action: 'reclassified', note: `${problem.category} → ${label.category}` });
     }
     if (label.urgent && !report.urgent) {
       if (problem && !problem.urgent) problems.update(problem.id, { urgent: true }, now());
       queueAlerts(report, label, unitId);
     }
-    return true;
+    return label;
   }
 
   /** The report got words after it was answered (a voice note's transcript, issue 16): label them like new. */
@@ -374,9 +415,56 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
     const report = reports.get(reportId);
     if (!report?.text || report.state !== 'classified') return undefined;
     const outcome = await classifier.classify(report.text, { residentId: report.residentId, stillWanted: () => reports.stillWanted(reportId) !== undefined });
-    if (!db.transaction(() => applyReclassification(reportId, outcome.classification, outcome.by, true)).immediate()) return undefined;
+    const join = await laterJoin(report, outcome);
+    const label = db.transaction(() => {
+      const saved = applyReclassification(reportId, outcome.classification, outcome.by, true);
+      if (saved && join !== null) joinInstead(reportId, saved, join);
+      return saved;
+    }).immediate();
+    if (!label) return undefined;
     options.onQueued();
-    return outcome.classification;
+    return label;
+  }
+
+  /** A problem opened for a report that had no words yet (a voice note's placeholder), which staff have not touched. */
+  const isPlaceholder = (problem: Problem | undefined): problem is Problem =>
+    problem !== undefined && problem.reportCount === 1 && problem.status === 'new' && problem.responsibleUnitId === null && problem.mergedInto === null;
+
+  /**
+   * Words that came late (a transcript, a description) may be about a matter already on the list: the normal
+   * grouping decides, as for any new report, whether the report leaves its placeholder for that problem.
+   */
+  async function laterJoin(report: StoredReport, outcome: ClassifyOutcome): Promise<number | null> {
+    const own = report.problemId === null ? undefined : problems.get(report.problemId);
+    if (!isPlaceholder(own)) return null;
+    const candidate = toGrouping(report, options.media?.withWhatItShows(report, outcome.classification) ?? outcome.classification);
+    const shortlist = grouping.shortlist(candidate, now(), 4).filter((c) => c.problem.id !== own.id).slice(0, 3);
+    if (shortlist.length === 0) return null;
+    const mayAskLlm = () => outcome.by === 'llm' && !report.flooded && classifier.spendBudget(report.residentId);
+    try {
+      return await decider.decide(candidate, shortlist, mayAskLlm);
+    } catch (error) {
+      logger.warn({ err: error, reportId: report.id }, 'grouping decision for late words failed; the report keeps its own problem');
+      return null;
+    }
+  }
+
+  /** Inside the relabelling transaction: the report joins `intoId`, and its emptied placeholder closes as merged into it. */
+  function joinInstead(reportId: number, label: Classification, intoId: number): void {
+    const report = reports.get(reportId);
+    const own = report?.problemId == null ? undefined : problems.get(report.problemId);
+    if (!report || !isPlaceholder(own)) return;
+    const at = now();
+    const attached = grouping.attach(toGrouping(report, label), intoId, at);
+    if (attached.problemId === own.id) return;
+    problems.recount(own.id);
+    problems.update(own.id, { status: 'closed', closeReason: 'duplicate', closedAt: at, mergedInto: attached.problemId }, at);
+    problems.record(own.id, { at, actor: { type: 'system' }, action: 'merged', fromStatus: own.status, toStatus: 'closed', note: `→ #${attached.problemId}` });
+    problems.record(attached.problemId, { at, actor: { type: 'system' }, action: 'merged', note: `← #${own.id}`, data: { from: own.id, reports: 1 } });
+    if (attached.reopened) queueStaff(`recurring:${attached.problemId}:${reportId}`, (lang) => staffNotices.recurring(lang, problems.get(attached.problemId)!, reportId));
+    if (attached.becameWidespread) queueStaff(`widespread:${attached.problemId}`, (lang) => staffNotices.widespread(lang, problems.get(attached.problemId)!));
+    options.themes?.afterAttach(problems.get(attached.problemId)!, at);
+    logger.info({ reportId, from: own.id, into: attached.problemId }, 'a report with late words joined an existing problem');
   }
 
   function scheduleReclassify(): void {

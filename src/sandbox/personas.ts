@@ -8,7 +8,7 @@ import type { ChatRegistration, UserSpec } from '../emulator/bot-api-emulator.ts
 export interface Persona {
   /** Stable key the page uses in its URL hash (`#staff`). */
   key: string;
-  role: 'resident' | 'staff';
+  role: 'resident' | 'staff' | 'unit';
   user: UserSpec;
   /** The chat this persona writes in: their private chat with the bot, or the staff group. */
   chatId: number;
@@ -16,7 +16,17 @@ export interface Persona {
   about: string;
   /** Ready-made messages the page offers as one-click chips, so a first visit needs no typing. */
   suggestions: string[];
+  /** A unit's group: its title, and the directory units it is bound to when the sandbox starts. */
+  group?: { title: string; units: string[] };
 }
+
+/** 实验小学's own group (a unit chat, issue 13): dispatches from the bureau arrive here to be signed for. */
+export const SANDBOX_UNIT_GROUP = {
+  id: -1_000_000_000_002,
+  type: 'supergroup',
+  title: '实验小学 · 校务工作群',
+  botIsAdmin: true,
+} as const satisfies ChatRegistration;
 
 /** The bureau's staff group: a supergroup in which the bot is an admin, so it sees replies and mentions. */
 export const SANDBOX_STAFF_GROUP = {
@@ -82,6 +92,15 @@ export const PERSONAS: readonly Persona[] = [
       'How do we apply for a kindergarten place for a child who moved here this year?',
       '/lang',
     ],
+  },
+  {
+    key: 'principal',
+    role: 'unit',
+    user: { id: 9_300_001, first_name: '刘志强', language_code: 'zh-hans' },
+    chatId: SANDBOX_UNIT_GROUP.id,
+    about: '实验小学校长（本校工作群，已绑定实验小学）',
+    suggestions: ['/help', '/problems', '/ranking month', '/export 30d'],
+    group: { title: SANDBOX_UNIT_GROUP.title, units: ['实验小学'] },
   },
   {
     key: 'staff',

@@ -8,8 +8,13 @@ import type { Config } from '../config.ts';
 import { instanceLockHolder, type LockHolder } from '../db/instance-lock.ts';
 import { createBotApiEmulator, type BotApiEmulator } from '../emulator/bot-api-emulator.ts';
 import { createPageServer } from './page-server.ts';
-import { PERSONAS, SANDBOX_BOT, SANDBOX_STAFF_GROUP, SANDBOX_TOKEN } from './personas.ts';
-import { seedSandbox } from './seed.ts';
+import { createModelStandin } from './model-standin.ts';
+import OpenAI from 'openai';
+import { createOpenAiTranscriber, type Transcriber } from '../classify/transcriber.ts';
+import { createOpenAiDescriber, type Describer } from '../classify/describer.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PERSONAS, SANDBOX_BOT, SANDBOX_STAFF_GROUP, SANDBOX_TOKEN, SANDBOX_UNIT_GROUP } from './personas.ts';
+import { bindUnitPersonas, seedSandbox } from './seed.ts';
 
 /**
  * The sandbox behind `npm start` without a BOT_TOKEN: the real bot, unchanged, polling a Bot API
@@ -49,13 +54,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   // token inside its HTML; the bot token never leaves this process (with a fixed one, an <img> on any
   // site could call the Bot API as the bot: post in the staff group, or set a webhook that starves it).
   const controlToken = randomBytes(24).toString('base64url');
+  // The key the bot's voice and photo adapters present to the sandbox's stand-ins (issue 16).
+  const modelKey = randomBytes(24).toString('base64url');
+  const models = createModelStandin({ apiKey: modelKey });
   const botToken = `${SANDBOX_TOKEN.split(':')[0]}:sandbox-${randomBytes(24).toString('base64url')}`;
   const emulator = createBotApiEmulator({
     port: options.port ?? config.sandboxPort,
     token: botToken,
     botInfo: SANDBOX_BOT,
     controlToken,
-    fallback: createPageServer({
+    // The voice and vision stand-ins answer POSTs to /v1/…; the page and its JSON are GETs.
+    fallback: orElse(models, createPageServer({
       token: controlToken,
       world: () => ({
         instance,
@@ -65,7 +74,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       }),
       replyMarkup: (chatId, messageId) =>
         emulator.sentMessages(chatId).findLast((r) => r.message_id === messageId && r.method.startsWith('send'))?.reply_markup,
-    }),
+    })),
   });
   try {
     await emulator.start();
@@ -97,6 +106,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   for (const { role, chatId, user } of PERSONAS) {
     if (role === 'resident') emulator.registerChat({ id: chatId, type: 'private', first_name: user.first_name, ...(user.last_name && { last_name: user.last_name }) });
   }
+  emulator.registerChat(SANDBOX_UNIT_GROUP);
 
   const sandboxConfig: Config = {
     ...config,
@@ -108,12 +118,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     delivery: { mode: 'polling' },
     // BACKUP_DIR holds the real database's backups: sandbox copies there would rotate them away.
     backup: { ...config.backup, dir: undefined },
+    // The residents' web page is never the sandbox page (issue 17): a WEB_PUBLIC_URL in .env is for the real bot.
+    web: undefined,
   };
 
   let app: App | undefined;
   try {
     if (options.seed) await seedSandbox({ config: sandboxConfig, logger, ...(typeof options.seed === 'object' && { weeks: options.seed.weeks }) });
-    app = createApp({ config: sandboxConfig, token: botToken, logger });
+    app = createApp({ config: sandboxConfig, token: botToken, logger, mediaModels: sandboxMediaModels(emulator.apiRoot, modelKey) });
+    // The unit personas' groups are bound as the bureau would bind them: a one-time code, redeemed in the group.
+    bindUnitPersonas(app, Date.now());
     await app.start();
   } catch (error) {
     await app?.stop().catch(() => undefined);
@@ -162,4 +176,19 @@ function refuseWhileRunning(path: string): void {
 
 function resetDatabase(path: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${path}${suffix}`, { force: true });
+}
+
+type Fallback = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+const orElse = (first: Fallback, second: Fallback): Fallback => async (req, res) => (await first(req, res)) || second(req, res);
+
+/**
+ * Voice notes and photos in the sandbox (issue 16): the bot's real adapters, pointed at the stand-ins on the
+ * sandbox's own port (src/sandbox/model-standin.ts). Models named in the configuration take precedence in createApp.
+ */
+function sandboxMediaModels(apiRoot: string, apiKey: string): { transcriber: Transcriber; describer: Describer } {
+  const baseURL = `${apiRoot}/v1`;
+  return {
+    transcriber: createOpenAiTranscriber({ apiKey, baseURL, model: 'sandbox-transcribe', timeoutMs: 10_000, maxRetries: 0 }),
+    describer: createOpenAiDescriber({ client: new OpenAI({ apiKey, baseURL, maxRetries: 0 }), model: 'sandbox-vision', timeoutMs: 10_000 }),
+  };
 }

@@ -3,7 +3,9 @@ import { createApp } from '../app.ts';
 import type { Config } from '../config.ts';
 import { installOfflineTelegram, SAMPLE_BOT_INFO } from '../sample/offline-telegram.ts';
 import { createSimulationClock, simulateActivity, type SimulationSummary } from '../sample/sample-activity.ts';
-import { SANDBOX_BOT, SANDBOX_TOKEN } from './personas.ts';
+import type { App } from '../app.ts';
+import { createUnitChats } from '../units/unit-chats.ts';
+import { PERSONAS, SANDBOX_BOT, SANDBOX_TOKEN } from './personas.ts';
 
 const WEEK = 7 * 24 * 3_600_000;
 
@@ -15,6 +17,17 @@ export interface SeedOptions {
   weeks?: number;
   /** The same seed gives the same history (default 1). */
   seed?: number;
+}
+
+/** Binds each unit persona's group to its units through the real one-time code (issued by the staff persona). */
+export function bindUnitPersonas(app: Pick<App, 'db' | 'units'>, at: number): void {
+  const unitChats = createUnitChats(app.db);
+  const staff = PERSONAS.find((p) => p.role === 'staff');
+  for (const persona of PERSONAS) {
+    if (persona.role !== 'unit' || !persona.group || unitChats.isUnitChat(persona.chatId)) continue;
+    const unitIds = persona.group.units.map((name) => app.units.resolve(name)?.id).filter((id): id is string => id !== undefined);
+    if (unitIds.length > 0) unitChats.redeem(unitChats.issueCode(unitIds, staff?.user.id ?? 0, at), persona.chatId, at);
+  }
 }
 
 /**

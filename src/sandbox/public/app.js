@@ -211,10 +211,12 @@ function personaName(persona) {
 
 function avatarFor(persona) {
   const hue = (persona.user.id * 47) % 360;
-  return h('div', { class: `avatar${persona.role === 'staff' ? ' staff' : ''}`, style: { '--hue': String(hue) }, 'aria-hidden': 'true' }, persona.role === 'staff' ? '群' : personaName(persona).slice(0, 1));
+  const group = persona.role !== 'resident';
+  return h('div', { class: `avatar${group ? ' staff' : ''}`, style: { '--hue': String(hue) }, 'aria-hidden': 'true' }, group ? '群' : personaName(persona).slice(0, 1));
 }
 
 function chatTitle(persona) {
+  if (persona.role === 'unit') return persona.group.title;
   return persona.role === 'staff' ? state.world.staffGroup.title : personaName(persona);
 }
 
@@ -223,6 +225,7 @@ function renderChatList() {
   const groups = [
     ['Residents · 群众', 'resident'],
     ['Staff · 工作人员', 'staff'],
+    ['Units · 单位', 'unit'],
   ];
   list.replaceChildren(
     ...groups.flatMap(([title, role]) => [
@@ -247,7 +250,7 @@ function renderChatList() {
             h(
               'span',
               { class: 'chat-item-text' },
-              h('span', { class: 'chat-item-name' }, chat.persona.role === 'staff' ? `${personaName(chat.persona)} · 工作群` : personaName(chat.persona)),
+              h('span', { class: 'chat-item-name' }, chat.persona.role === 'staff' ? `${personaName(chat.persona)} · 工作群` : chat.persona.role === 'unit' ? `${personaName(chat.persona)} · ${chat.persona.group.title}` : personaName(chat.persona)),
               h('span', { class: 'chat-item-about' }, chat.persona.about),
               preview ? h('span', { class: 'chat-item-preview' }, preview.split('\n')[0]) : null,
             ),
@@ -269,7 +272,9 @@ function renderHeader() {
       ? `${state.world.bot.first_name} is typing…`
       : persona.role === 'staff'
         ? `Staff group with ${bot} · you are ${personaName(persona)} (staff)`
-        : `Private chat with ${bot} · you are ${personaName(persona)} (resident, ${persona.user.language_code})`;
+        : persona.role === 'unit'
+          ? `Unit group with ${bot}, bound to ${persona.group.units.join(', ')} · you are ${personaName(persona)}`
+          : `Private chat with ${bot} · you are ${personaName(persona)} (resident, ${persona.user.language_code})`;
   const line = $('chat-subtitle');
   line.textContent = subtitle;
   line.classList.toggle('typing', Date.now() < chat.typingUntil);
@@ -277,7 +282,7 @@ function renderHeader() {
 
 function messageElement(chat, message) {
   const own = message.from?.id === chat.persona.user.id;
-  const inGroup = chat.persona.role === 'staff';
+  const inGroup = chat.persona.role !== 'resident';
   return renderMessage(message, {
     own,
     showSender: inGroup && !own,
@@ -320,7 +325,9 @@ function renderMessages() {
         { class: 'empty' },
         chat.persona.role === 'staff'
           ? 'The staff group. Urgent reports appear here. Try /help or /problems.'
-          : 'No messages yet. Press a suggestion below, or write anything a resident might send.',
+          : chat.persona.role === 'unit'
+            ? 'The school\'s own group. Problems the bureau assigns to it (/assign N 实验小学) arrive here to accept, return or extend. Try /problems or /ranking month.'
+            : 'No messages yet. Press a suggestion below, or write anything a resident might send.',
       ),
     );
   }
@@ -428,6 +435,73 @@ function setUpComposer() {
   });
 }
 
+// Voice notes (issue 16): the browser's microphone, or, where there is none (or it is refused), a short generated
+// sample clip, so the voice path can be tried on any machine. Press 🎤 to start, press again to send.
+function setUpRecorder() {
+  const button = $('record');
+  let recording;
+  const send = async (blob, seconds) => {
+    const data = await toBase64(blob);
+    const type = blob.type.split(';')[0] || 'audio/ogg';
+    await sendAs(state.active.persona, { voice: { data, mimeType: type, fileName: `voice.${type.split('/')[1] ?? 'ogg'}`, duration: Math.max(1, Math.round(seconds)) } });
+  };
+  const stop = () => {
+    button.setAttribute('aria-pressed', 'false');
+    button.classList.remove('recording');
+    const current = recording;
+    recording = undefined;
+    current?.recorder.stop();
+  };
+  button.addEventListener('click', async () => {
+    if (recording) return stop();
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    } catch {
+      // No microphone, or the permission was refused: a 2-second sample clip stands in for the resident's voice.
+      return send(sampleClip(2), 2);
+    }
+    const type = ['audio/ogg;codecs=opus', 'audio/webm;codecs=opus', 'audio/webm'].find((t) => MediaRecorder.isTypeSupported(t));
+    const recorder = new MediaRecorder(stream, type ? { mimeType: type } : undefined);
+    const chunks = [];
+    const startedAt = performance.now();
+    recorder.ondataavailable = (event) => chunks.push(event.data);
+    recorder.onstop = () => {
+      for (const track of stream.getTracks()) track.stop();
+      void send(new Blob(chunks, { type: recorder.mimeType }), (performance.now() - startedAt) / 1000);
+    };
+    recording = { recorder };
+    button.setAttribute('aria-pressed', 'true');
+    button.classList.add('recording');
+    recorder.start();
+    // Telegram's voice notes run long; the sandbox's stop at a minute.
+    setTimeout(() => recording?.recorder === recorder && stop(), 60_000);
+  });
+}
+
+/** A short WAV (8 kHz, 8-bit mono, a soft two-tone hum), made here rather than shipped as a binary. */
+function sampleClip(seconds) {
+  const rate = 8000;
+  const samples = rate * seconds;
+  const bytes = new Uint8Array(44 + samples);
+  const view = new DataView(bytes.buffer);
+  const ascii = (offset, text) => [...text].forEach((c, i) => view.setUint8(offset + i, c.charCodeAt(0)));
+  ascii(0, 'RIFF');
+  view.setUint32(4, 36 + samples, true);
+  ascii(8, 'WAVEfmt ');
+  view.setUint32(16, 16, true);
+  view.setUint16(20, 1, true);
+  view.setUint16(22, 1, true);
+  view.setUint32(24, rate, true);
+  view.setUint32(28, rate, true);
+  view.setUint16(32, 1, true);
+  view.setUint16(34, 8, true);
+  ascii(36, 'data');
+  view.setUint32(40, samples, true);
+  for (let i = 0; i < samples; i++) bytes[44 + i] = 128 + Math.round(40 * Math.sin((2 * Math.PI * (i < samples / 2 ? 220 : 330) * i) / rate));
+  return new Blob([bytes], { type: 'audio/wav' });
+}
+
 function toBase64(file) {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
@@ -446,6 +520,7 @@ async function main() {
     state.chats.set(persona.chatId, { persona, messages: new Map(), order: [], lastSeq: 0, unread: 0, typingUntil: 0 });
   }
   setUpComposer();
+  setUpRecorder();
   selectChat(location.hash.slice(1));
   window.addEventListener('hashchange', () => selectChat(location.hash.slice(1)));
   connect();

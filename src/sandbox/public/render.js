@@ -191,7 +191,10 @@ export function renderMessage(message, context) {
       ),
     );
   }
-  if (message.voice) content.append(h('div', { class: 'media-note' }, `Voice message, ${message.voice.duration ?? 0} s`));
+  if (message.voice) {
+    content.append(h('div', { class: 'media-note' }, `Voice message, ${message.voice.duration ?? 0} s`));
+    content.append(h('audio', { class: 'voice', controls: true, preload: 'none', src: fileUrl(message.voice.file_id) }));
+  }
   if (message.sticker) content.append(h('div', { class: 'sticker' }, message.sticker.emoji ?? 'Sticker'));
   if (message.location) content.append(h('div', { class: 'media-note' }, `Location: ${message.location.latitude}, ${message.location.longitude}`));
   if (message.contact) content.append(h('div', { class: 'media-note' }, `Contact: ${message.contact.first_name} ${message.contact.phone_number}`));
