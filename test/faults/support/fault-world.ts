@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -56,6 +56,8 @@ export async function createFaultWorld(options: { registerStaff?: boolean } = {}
   llm.setResponder(plainModel);
   const { dir, cleanup } = tempDir();
   const dbPath = join(dir, 'minyi.sqlite');
+  const knowledgeDir = join(dir, 'knowledge');
+  mkdirSync(knowledgeDir);
 
   const world: FaultWorld = {
     telegram,
@@ -69,6 +71,9 @@ export async function createFaultWorld(options: { registerStaff?: boolean } = {}
         TELEGRAM_API_ROOT: telegram.apiRoot,
         DATABASE_PATH: dbPath,
         STAFF_CHAT_IDS: String(STAFF_CHAT),
+        // An empty knowledge base: these tests count tickets in the replies, and a question answered from the base
+        // gets its one reply without a ticket (that path's one reply is tested in test/knowledge/).
+        KNOWLEDGE_DIR: knowledgeDir,
         ...((start.llm ?? true) && {
           OPENAI_API_KEY: 'sk-fault-suite',
           OPENAI_BASE_URL: llm.baseURL,
