@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { loadDeadlineRule } from '../../src/domain/deadlines.ts';
 import pino from 'pino';
 import { openDatabase, type Db } from '../../src/db/database.ts';
-import { createDigestService } from '../../src/digest/digest-service.ts';
+import { createDigestService } from '../../src/desk/digest-service.ts';
 import { lastFullPeriod } from '../../src/digest/periods.ts';
 import { loadCatalogue } from '../../src/domain/categories.ts';
 import { recentPeriod } from '../../src/domain/periods.ts';

@@ -8,7 +8,7 @@ import { parseConfig, type Config } from '../config.ts';
 import { openDatabase } from '../db/database.ts';
 import { loadCatalogue } from '../domain/categories.ts';
 import type { Language } from '../domain/classification.ts';
-import { createDigestService, type RenderedDigest } from '../digest/digest-service.ts';
+import { createDigestService, type RenderedDigest } from '../desk/digest-service.ts';
 import { localMidnight } from '../digest/periods.ts';
 import { escapeHtml, visibleLength } from '../i18n/html.ts';
 import { createTranslator } from '../i18n/i18n.ts';

@@ -4,7 +4,7 @@ import { formatDate } from '../domain/time.ts';
 import type { Translator } from '../i18n/i18n.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import { isOpen, type Problem } from '../problems/problem.ts';
-import type { ProblemDesk } from '../problems/problem-desk.ts';
+import type { ProblemDesk } from '../desk/problem-desk.ts';
 import type { ProblemQueries } from '../problems/problem-queries.ts';
 import type { ProblemStore } from '../problems/problem-store.ts';
 import type { UnitViews, ReturnReason } from '../replies/unit-views.ts';

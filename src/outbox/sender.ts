@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { isBusyError } from '../db/database.ts';
 import { channelOf } from '../domain/channel.ts';
+import { createWorkerLoop } from '../queue/worker-loop.ts';
 import type { AckPart, Outbox, OutboxRow, OutgoingMessage } from './outbox.ts';
 
 /** How a delivery attempt ended, as far as the outbox cares. */
@@ -62,78 +63,43 @@ export function createSender(options: SenderOptions): Sender {
   const concurrency = options.concurrency ?? 24;
   const maxAcks = options.maxAcksPerMessage ?? 25;
 
-  const busyChats = new Set<number>();
-  const inFlight = new Set<Promise<void>>();
-  let running = false;
-  let timer: NodeJS.Timeout | undefined;
-  let pumping = false;
-  let pumpAgain = false;
-  let pumpScheduled = false;
   let leaseLost = false;
-  const idleWaiters: Array<() => void> = [];
 
-  function schedule(): void {
-    if (!running) return;
-    if (timer) clearTimeout(timer);
-    let next: number | undefined;
+  /** When to look again: the next message's due time (a busy database: shortly). */
+  function nextLookInMs(): number | undefined {
     try {
-      next = outbox.nextDueAt();
+      const next = outbox.nextDueAt();
+      return next === undefined ? undefined : next - now();
     } catch (error) {
       if (!isBusyError(error)) throw error;
-      next = now() + 500;
+      return 500;
     }
-    if (next === undefined) return;
-    timer = setTimeout(pump, Math.max(0, Math.min(next - now(), 60_000)));
-    timer.unref?.();
   }
 
-  function settleIdle(): void {
-    if (inFlight.size > 0) return;
-    let dueNow = 0;
-    try {
-      dueNow = outbox.due(now(), 1).length;
-    } catch {
-      dueNow = 1;
-    }
-    if (dueNow > 0 && running) return;
-    for (const resolve of idleWaiters.splice(0)) resolve();
-  }
-
-  function pump(): void {
-    if (!running) return;
-    if (pumping) {
-      pumpAgain = true;
-      return;
-    }
-    pumping = true;
-    try {
-      do {
-        pumpAgain = false;
-        const free = concurrency - inFlight.size;
-        if (free <= 0) break;
-        if (options.holdsLease && !options.holdsLease()) {
-          // The heartbeat stops this instance; until then, nothing more goes out from here.
-          if (!leaseLost) logger.error('outbox: this instance no longer holds the database lease; not sending');
-          leaseLost = true;
-          break;
-        }
-        let rows: OutboxRow[];
-        try {
-          rows = outbox.dueByChat(now(), free + busyChats.size, 5000);
-        } catch (error) {
-          if (!isBusyError(error)) throw error;
-          logger.warn('database busy while reading the outbox; retrying shortly');
-          break;
-        }
-        const batches = takeBatches(rows, free);
-        for (const batch of batches) launch(batch);
-      } while (pumpAgain);
-    } finally {
-      pumping = false;
-    }
-    schedule();
-    settleIdle();
-  }
+  // One job per chat: the loop keeps one message in flight per chat (its key), `concurrency` chats at once.
+  const loop = createWorkerLoop<number>({
+    concurrency,
+    take(free, busy) {
+      if (options.holdsLease && !options.holdsLease()) {
+        // The heartbeat stops this instance; until then, nothing more goes out from here.
+        if (!leaseLost) logger.error('outbox: this instance no longer holds the database lease; not sending');
+        leaseLost = true;
+        return [];
+      }
+      // The chats in flight may be among those waiting longest: asking for `concurrency` chats (the free slots plus
+      // the chats in flight) fills every free slot.
+      const rows = outbox.dueByChat(now(), concurrency, 5000);
+      return takeBatches(rows, free, busy).map((batch) => ({ key: batch[0]!.chatId, run: () => deliver(batch) }));
+    },
+    hasDue: () => outbox.due(now(), 1).length > 0,
+    nextLookInMs,
+    onJobError: (error) => logger.error({ err: error }, 'outbox: a delivery ended unexpectedly'),
+    onTakeError(error) {
+      if (!isBusyError(error)) throw error;
+      logger.warn('database busy while reading the outbox; retrying shortly');
+      return nextLookInMs() ?? 500;
+    },
+  });
 
   /** Staff-chat messages without buttons that may share one Telegram message when several are waiting. */
   const JOINABLE: ReadonlySet<OutboxRow['kind']> = new Set(['alert', 'notice']);
@@ -145,12 +111,12 @@ export function createSender(options: SenderOptions): Sender {
    * Oldest due message per idle chat. Consecutive acknowledgements to one chat travel together, and so do
    * consecutive staff alerts and notices (Telegram allows a group 20 messages a minute).
    */
-  function takeBatches(rows: OutboxRow[], limit: number): OutboxRow[][] {
+  function takeBatches(rows: OutboxRow[], limit: number, busy: (chatId: number) => boolean): OutboxRow[][] {
     const batches: OutboxRow[][] = [];
     const open = new Map<number, OutboxRow[]>();
     const closed = new Set<number>();
     for (const row of rows) {
-      if (busyChats.has(row.chatId) || closed.has(row.chatId)) continue;
+      if (busy(row.chatId) || closed.has(row.chatId)) continue;
       const batch = open.get(row.chatId);
       if (!batch) {
         if (batches.length >= limit) continue;
@@ -182,30 +148,24 @@ export function createSender(options: SenderOptions): Sender {
     return { type: 'text', html: combineAcks(parts) };
   }
 
-  function launch(batch: OutboxRow[]): void {
+  async function deliver(batch: OutboxRow[]): Promise<void> {
     const chatId = batch[0]!.chatId;
-    busyChats.add(chatId);
     const ids = batch.map((row) => row.id);
     const attempts = Math.max(...batch.map((row) => row.attempts));
-    const task = (async () => {
-      let outcome: DeliveryOutcome;
-      try {
-        const via = channelOf(chatId) === 'web' ? options.webTransport : transport;
-        outcome = via
-          ? await via.deliver(chatId, messageFor(batch))
-          : { ok: false, retry: true, error: 'no delivery for the web channel', retryAfterMs: 60_000 };
-      } catch (error) {
-        outcome = { ok: false, retry: true, error: error instanceof Error ? error.message : String(error) };
-      }
+    let outcome: DeliveryOutcome;
+    try {
+      const via = channelOf(chatId) === 'web' ? options.webTransport : transport;
+      outcome = via
+        ? await via.deliver(chatId, messageFor(batch))
+        : { ok: false, retry: true, error: 'no delivery for the web channel', retryAfterMs: 60_000 };
+    } catch (error) {
+      outcome = { ok: false, retry: true, error: error instanceof Error ? error.message : String(error) };
+    }
+    try {
       record(chatId, ids, attempts, outcome);
-    })()
-      .catch((error: unknown) => logger.error({ err: error, chatId }, 'outbox: could not record a delivery'))
-      .finally(() => {
-        busyChats.delete(chatId);
-        inFlight.delete(task);
-        pump();
-      });
-    inFlight.add(task);
+    } catch (error) {
+      logger.error({ err: error, chatId }, 'outbox: could not record a delivery');
+    }
   }
 
   function record(chatId: number, ids: number[], attempts: number, outcome: DeliveryOutcome): void {
@@ -243,30 +203,12 @@ export function createSender(options: SenderOptions): Sender {
   }
 
   return {
-    start() {
-      running = true;
-      pump();
-    },
-    async stop() {
-      running = false;
-      if (timer) clearTimeout(timer);
-      await Promise.allSettled([...inFlight]);
-    },
-    wake() {
-      // Many things are queued in one turn of the event loop (a pipeline pass, a resolved problem's
-      // surveys): one look at the outbox serves them all.
-      if (!running || pumpScheduled) return;
-      pumpScheduled = true;
-      setImmediate(() => {
-        pumpScheduled = false;
-        pump();
-      });
-    },
-    idle() {
-      return new Promise<void>((resolve) => {
-        idleWaiters.push(resolve);
-        settleIdle();
-      });
-    },
+    start: () => loop.start(),
+    // Waits for the deliveries in flight and releases everyone waiting in idle().
+    stop: () => loop.stop(),
+    // Many things are queued in one turn of the event loop (a pipeline pass, a resolved problem's
+    // surveys): the loop's one coalesced look at the outbox serves them all.
+    wake: () => loop.wake(),
+    idle: () => loop.idle(),
   };
 }

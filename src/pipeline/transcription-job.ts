@@ -9,6 +9,7 @@ import { firstLineQuote, transcriptionBackoffMs, MAX_TRANSCRIBE_FAILURES } from 
 import type { TelegramFiles } from '../media/telegram-files.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import { createReportStore } from '../intake/report-store.ts';
+import { createWorkerLoop } from '../queue/worker-loop.ts';
 
 /**
  * Voice notes → text (issue 16), a durable job: the work is the `report_media` rows in state 'pending', so a
@@ -80,9 +81,15 @@ export function createTranscriptionJob(deps: TranscriptionJobDeps): Transcriptio
   // A photo with a caption: the caption leads, what the photo shows follows it, marked as seen rather than written.
   const addToText = db.prepare('UPDATE reports SET text = text || ? WHERE id = ? AND text IS NOT NULL RETURNING state, category, urgent');
 
-  let running = false;
-  let timer: NodeJS.Timeout | undefined;
-  let pass: Promise<number> | undefined;
+  const anyDue = db.prepare(
+    `SELECT 1 FROM report_media WHERE job_state = 'pending' AND next_try_at <= ? AND kind IN (SELECT value FROM json_each(?)) LIMIT 1`,
+  );
+  const pollMs = deps.pollIntervalMs ?? 1000;
+  /**
+   * After a pass that did not fill its batch (the service down, nothing more due), the next waits a poll interval.
+   * Wall-clock time, like the timers that wait for it: `now` may be a test's or the sample's clock.
+   */
+  let restUntil = 0;
 
   function retryLater(row: Due, why: string): void {
     const wait = transcriptionBackoffMs(row.attempts + 1);
@@ -175,40 +182,37 @@ export function createTranscriptionJob(deps: TranscriptionJobDeps): Transcriptio
     return done;
   }
 
-  function schedule(delay: number): void {
-    if (!running) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = undefined;
-      pass ??= runOnce()
-        .catch((error: unknown) => {
-          logger.error({ err: error }, 'transcription pass failed');
-          return 0;
-        })
-        .then((n) => {
-          pass = undefined;
-          // More may be due at once (a batch was full); otherwise look again at the poll interval.
-          schedule(n === BATCH ? 0 : (deps.pollIntervalMs ?? 1000));
-          return n;
-        });
-    }, delay);
-    timer.unref?.();
+  async function pass(): Promise<void> {
+    let done = 0;
+    try {
+      done = await runOnce();
+    } finally {
+      // A full batch: more may be due at once; otherwise look again at the poll interval.
+      restUntil = done === BATCH ? 0 : Date.now() + pollMs;
+    }
   }
 
+  // One pass at a time (a single key): a pass hears its notes one after another, and stops at the first sign
+  // that the service is down.
+  const loop = createWorkerLoop<'pass'>({
+    concurrency: 1,
+    take: () => (Date.now() < restUntil || anyDue.get(now(), handled) === undefined ? [] : [{ key: 'pass', run: pass }]),
+    hasDue: () => anyDue.get(now(), handled) !== undefined,
+    nextLookInMs: () => Math.max(restUntil - Date.now(), 0) || pollMs,
+    onJobError: (error) => logger.error({ err: error }, 'transcription pass failed'),
+    onTakeError(error) {
+      if (!isBusyError(error)) throw error;
+      return pollMs;
+    },
+  });
+
   return {
-    start() {
-      if (running) return;
-      running = true;
-      schedule(0);
-    },
-    async stop() {
-      running = false;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      await pass;
-    },
+    start: () => loop.start(),
+    stop: () => loop.stop(),
     wake() {
-      if (running && !pass) schedule(0);
+      // Something new was stored: it is heard at once, not after the rest.
+      restUntil = 0;
+      loop.wake();
     },
     runOnce,
   };

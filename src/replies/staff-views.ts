@@ -6,7 +6,7 @@ import { html } from '../i18n/html.ts';
 import type { Translator } from '../i18n/i18n.ts';
 import type { Button } from '../outbox/outbox.ts';
 import { isOverdue, type Problem, type ProblemEvent } from '../problems/problem.ts';
-import type { DeskRefusal } from '../problems/problem-desk.ts';
+import type { DeskRefusal } from '../desk/problem-desk.ts';
 import type { ProblemFilter, ProblemPage, ReportLine, Summary } from '../problems/problem-queries.ts';
 import type { UnitRegistry } from '../units/unit-registry.ts';
 import { mediaMark, mediaSense } from '../media/media.ts';

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BotContext } from '../../src/bot/context.ts';
 import { createDigestFeature, type DigestFeatureDeps } from '../../src/bot/features/digest.ts';
-import { createDigestService } from '../../src/digest/digest-service.ts';
+import { createDigestService } from '../../src/desk/digest-service.ts';
 import { createTranslator } from '../../src/i18n/i18n.ts';
 import { BOT_INFO, createHarness, STAFF_CHAT, type Harness } from '../support/harness.ts';
 import { groupText, privateText, resident } from '../support/updates.ts';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.ts';
 import type { WeeklyDigest } from '../../src/digest/digest-data.ts';
-import type { DigestService } from '../../src/digest/digest-service.ts';
+import type { DigestService } from '../../src/desk/digest-service.ts';
 import { parseTelegramHtml } from '../../src/emulator/telegram-html.ts';
 import { visibleLength } from '../../src/i18n/html.ts';
 import { tempDir } from '../support/harness.ts';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import pino from 'pino';
 import { openDatabase, type Db } from '../../src/db/database.ts';
-import { createDigestService, type DigestService } from '../../src/digest/digest-service.ts';
+import { createDigestService, type DigestService } from '../../src/desk/digest-service.ts';
 import { loadCatalogue } from '../../src/domain/categories.ts';
 import { createTranslator } from '../../src/i18n/i18n.ts';
 import { createOutbox } from '../../src/outbox/outbox.ts';

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterEach, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.ts';
-import { createDigestService } from '../../src/digest/digest-service.ts';
+import { createDigestService } from '../../src/desk/digest-service.ts';
 import { loadCatalogue } from '../../src/domain/categories.ts';
 import { createTranslator } from '../../src/i18n/i18n.ts';
 import { createOutbox } from '../../src/outbox/outbox.ts';

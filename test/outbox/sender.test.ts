@@ -115,6 +115,37 @@ describe('the outbox sender', () => {
     expect(delivered.filter((d) => d.chatId === 30)).toHaveLength(1);
   });
 
+  it('stop() releases whoever waits for the outbox to go quiet (a shutdown that waits for idle does not hang)', async () => {
+    // A delivery Telegram has not answered yet: idle() waits for it; stop() comes first, then Telegram answers.
+    let answerTelegram!: () => void;
+    const pending = new Promise<void>((resolve) => (answerTelegram = resolve));
+    sender = createSender({
+      outbox,
+      transport: {
+        deliver: async (chatId, message) => {
+          await pending;
+          delivered.push({ chatId, message });
+          return { ok: true, messageId: 1 };
+        },
+      },
+      logger: pino({ level: 'silent' }),
+      combineAcks: () => '',
+    });
+    outbox.enqueue({ dedupeKey: 'status:1', chatId: 10, kind: 'status', message: { type: 'text', html: 'one' } });
+    outbox.enqueue({ dedupeKey: 'status:2', chatId: 10, kind: 'status', message: { type: 'text', html: 'two' } });
+    sender.start();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    let quiet = false;
+    void sender.idle().then(() => (quiet = true));
+    const stopping = sender.stop();
+    answerTelegram();
+    await stopping;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(delivered.map((d) => text(d.message))).toEqual(['one']); // in flight: finished; the next one waits for a restart
+    expect(quiet).toBe(true);
+    expect(outbox.pendingCount()).toBe(1);
+  });
+
   it('never queues the same message twice', () => {
     expect(outbox.enqueue({ dedupeKey: 'ack:1', chatId: 1, kind: 'ack', message: { type: 'text', html: 'a' } })).toBe(true);
     expect(outbox.enqueue({ dedupeKey: 'ack:1', chatId: 1, kind: 'ack', message: { type: 'text', html: 'b' } })).toBe(false);

@@ -1,6 +1,6 @@
 import { Composer } from 'grammy';
 import type { Language } from '../../domain/classification.ts';
-import type { DigestService } from '../../digest/digest-service.ts';
+import type { DigestService } from '../../desk/digest-service.ts';
 import type { Translator } from '../../i18n/i18n.ts';
 import type { BotContext } from '../context.ts';
 

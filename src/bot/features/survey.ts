@@ -2,7 +2,7 @@ import { Composer } from 'grammy';
 import type { Translator } from '../../i18n/i18n.ts';
 import type { Intake } from '../../intake/intake.ts';
 import type { Outbox } from '../../outbox/outbox.ts';
-import type { FixedAnswer, ProblemDesk } from '../../problems/problem-desk.ts';
+import type { FixedAnswer, ProblemDesk } from '../../desk/problem-desk.ts';
 import { SURVEY_PATTERN, type ResidentNotices } from '../../replies/resident-notices.ts';
 import type { BotContext } from '../context.ts';
 import { keyboard } from '../telegram-transport.ts';

@@ -1,10 +1,14 @@
+/*
+ * desk/: the staff's use cases on the problem list (跟踪督办) — they change problems, render notices and queue them
+ * in the outbox, so they sit beside the pipeline; problems/ and digest/ keep the data types and pure rules they use.
+ */
 import type { Language } from '../domain/classification.ts';
 import { formatDate } from '../domain/time.ts';
 import { splitMessage } from '../i18n/html.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import type { StaffViews } from '../replies/staff-views.ts';
 import type { ScheduledJob } from '../schedule/scheduler.ts';
-import type { ProblemQueries } from './problem-queries.ts';
+import type { ProblemQueries } from '../problems/problem-queries.ts';
 
 /**
  * 督办: once a day, at OVERDUE_REMINDER_TIME, every staff chat gets the list of open problems past their

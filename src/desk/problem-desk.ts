@@ -1,3 +1,7 @@
+/*
+ * desk/: the staff's use cases on the problem list (跟踪督办) — they change problems, render notices and queue them
+ * in the outbox, so they sit beside the pipeline; problems/ and digest/ keep the data types and pure rules they use.
+ */
 import type { Db } from '../db/database.ts';
 import { becomesProblem, type Language, type Result } from '../domain/classification.ts';
 import type { DeadlineRule } from '../domain/deadlines.ts';
@@ -6,8 +10,8 @@ import type { Outbox } from '../outbox/outbox.ts';
 import type { ResidentNotices } from '../replies/resident-notices.ts';
 import type { StaffNotices } from '../replies/staff-notices.ts';
 import type { UnitRegistry } from '../units/unit-registry.ts';
-import { isOpen, SUGGESTION_OUTCOMES, type Actor, type CloseReason, type Problem, type ProblemStatus } from './problem.ts';
-import type { ProblemStore } from './problem-store.ts';
+import { isOpen, SUGGESTION_OUTCOMES, type Actor, type CloseReason, type Problem, type ProblemStatus } from '../problems/problem.ts';
+import type { ProblemStore } from '../problems/problem-store.ts';
 
 export type FixedAnswer = 'fixed' | 'partly' | 'not_fixed';
 

@@ -1,3 +1,7 @@
+/*
+ * desk/: the staff's use cases on the problem list (跟踪督办) — they change problems, render notices and queue them
+ * in the outbox, so they sit beside the pipeline; problems/ and digest/ keep the data types and pure rules they use.
+ */
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.ts';
 import type { Catalogue } from '../domain/categories.ts';
@@ -5,12 +9,12 @@ import type { Language } from '../domain/classification.ts';
 import type { Translator } from '../i18n/i18n.ts';
 import type { OutgoingMessage, Outbox } from '../outbox/outbox.ts';
 import type { ScheduledJob } from '../schedule/scheduler.ts';
-import { renderCategoryChart } from './chart.ts';
-import { createDigestQuery, type DigestLimits, type WeeklyDigest } from './digest-data.ts';
-import { lastFullPeriod, parsePeriodKey, type Period, type PeriodKind } from './periods.ts';
-import { createRatesQuery, type Ranking, type RankingSettings } from './rates.ts';
-import { createDigestRenderer } from './render.ts';
-import { splitHtml } from './split-html.ts';
+import { renderCategoryChart } from '../digest/chart.ts';
+import { createDigestQuery, type DigestLimits, type WeeklyDigest } from '../digest/digest-data.ts';
+import { lastFullPeriod, parsePeriodKey, type Period, type PeriodKind } from '../digest/periods.ts';
+import { createRatesQuery, type Ranking, type RankingSettings } from '../digest/rates.ts';
+import { createDigestRenderer } from '../digest/render.ts';
+import { splitHtml } from '../digest/split-html.ts';
 
 /**
  * The weekly digest and the units' ranking, from the database to outbox messages. Built once,
