@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHarness, STAFF_CHAT, type Harness } from '../support/harness.ts';
+import { buttonsOf, createHarness, STAFF_CHAT, type Harness } from '../support/harness.ts';
 import { callback, groupText, privateText, resident } from '../support/updates.ts';
 
 let h: Harness;
@@ -36,8 +36,8 @@ describe('"others reported it too" (issue 11)', () => {
     for (const chat of [1, 2, 3]) expect(h.texts(chat).at(-1)).toContain('已更换全部水龙头');
     const survey = h.sent(3).at(-1)!;
     expect(String(survey.payload.text)).toContain('Is it really fixed?');
-    const fixed = (survey.payload.reply_markup as { inline_keyboard: Array<Array<{ callback_data: string }>> }).inline_keyboard.flat().find((b) => b.callback_data.endsWith(':fixed'))!;
-    await h.send(callback(3, resident(3, 'en'), fixed.callback_data));
+    expect(h.buttons(3)).toEqual(buttonsOf(survey));
+    const fixed = await h.press(3, resident(3, 'en'), (b) => b.callback_data.endsWith(':fixed'));
     expect(h.app.db.prepare('SELECT fixed FROM feedback WHERE report_id = ?').pluck().get(Number(fixed.callback_data.split(':')[2]))).toBe('fixed');
   });
 });

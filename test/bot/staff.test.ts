@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHarness, STAFF_CHAT, type Harness } from '../support/harness.ts';
+import { buttonsOf, createHarness, STAFF_CHAT, type Harness } from '../support/harness.ts';
 import { callback, groupText, privateText, resident } from '../support/updates.ts';
 
 let h: Harness;
@@ -12,11 +12,6 @@ const DAY = 86_400_000;
 
 function problemOf(reportChat: number): Record<string, unknown> {
   return h.app.db.prepare('SELECT p.* FROM problems p JOIN reports r ON r.problem_id = p.id WHERE r.chat_id = ? ORDER BY r.id DESC').get(reportChat) as Record<string, unknown>;
-}
-
-function lastButtons(chatId: number): Array<Array<{ text: string; callback_data: string }>> {
-  const withMarkup = h.sent(chatId).filter((c) => c.payload.reply_markup);
-  return (withMarkup.at(-1)!.payload.reply_markup as { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> }).inline_keyboard;
 }
 
 describe('the problem list', () => {
@@ -45,10 +40,8 @@ describe('the problem list', () => {
     await h.send(groupText(STAFF_CHAT, staffMember, '/problems'));
     const list = h.texts(STAFF_CHAT).at(-1)!;
     expect(list).toMatch(/<b>#\d+<\/b>/);
-    const buttons = lastButtons(STAFF_CHAT);
-    const next = buttons.flat().find((b) => b.callback_data.startsWith('pl:'));
-    const open = buttons.flat().find((b) => b.callback_data.startsWith('pd:'))!;
-    await h.send(callback(STAFF_CHAT, staffMember, open.callback_data));
+    const next = h.buttons(STAFF_CHAT).flat().find((b) => b.callback_data.startsWith('pl:'));
+    const open = await h.press(STAFF_CHAT, staffMember, (b) => b.callback_data.startsWith('pd:'));
     const detail = h.texts(STAFF_CHAT).at(-1)!;
     expect(detail).toContain(`问题 #${open.callback_data.slice(3)}`);
     expect(detail).toContain('城关镇中心校');
@@ -78,13 +71,10 @@ describe('the problem list', () => {
     expect(h.app.problems.get(id)!.status).toBe('resolved');
     const survey = h.sent(1).at(-1)!;
     expect(String(survey.payload.text)).toContain('已更换全部水龙头');
-    const buttons = (survey.payload.reply_markup as { inline_keyboard: Array<Array<{ callback_data: string }>> }).inline_keyboard.flat();
-    const fixed = buttons.find((b) => b.callback_data.endsWith(':fixed'))!;
-    const partly = buttons.find((b) => b.callback_data.endsWith(':partly'))!;
-    const five = buttons.find((b) => b.callback_data.endsWith(':5'))!;
-    await h.send(callback(1, resident(1), fixed.callback_data));
-    await h.send(callback(1, resident(1), five.callback_data));
-    await h.send(callback(1, resident(1), partly.callback_data));
+    expect(h.buttons(1)).toEqual(buttonsOf(survey));
+    const fixed = await h.press(1, resident(1), (b) => b.callback_data.endsWith(':fixed'));
+    await h.press(1, resident(1), (b) => b.callback_data.endsWith(':5'));
+    await h.press(1, resident(1), (b) => b.callback_data.endsWith(':partly'));
     const reportId = Number(fixed.callback_data.split(':')[2]);
     const feedback = h.app.db.prepare('SELECT * FROM feedback WHERE report_id = ?').get(reportId) as Record<string, unknown>;
     expect(feedback.fixed).toBe('partly');
@@ -99,8 +89,7 @@ describe('the problem list', () => {
     await h.send(privateText(resident(1), '区体育馆的淋浴没有热水'));
     const id = Number(problemOf(1).id);
     await h.send(groupText(STAFF_CHAT, staffMember, `/resolve ${id} 热水器已修好`));
-    const data = (h.sent(1).at(-1)!.payload.reply_markup as { inline_keyboard: Array<Array<{ callback_data: string }>> }).inline_keyboard[0]!.find((b) => b.callback_data.endsWith(':not_fixed'))!.callback_data;
-    await h.send(callback(1, resident(1), data));
+    await h.press(1, resident(1), (b) => b.callback_data.endsWith(':not_fixed'));
     expect(h.app.problems.get(id)!.status).not.toBe('resolved');
     expect(h.texts(STAFF_CHAT).at(-1)).toContain(`#${id}`);
     expect(h.texts(STAFF_CHAT).at(-1)).toContain('未解决');
@@ -112,7 +101,7 @@ describe('the problem list', () => {
     await h.send(privateText(resident(3), '实验中学门口太堵'));
     const id = Number(problemOf(1).id);
     await h.send(groupText(STAFF_CHAT, staffMember, `/resolve ${id} 修好了`));
-    const data = (h.sent(1).at(-1)!.payload.reply_markup as { inline_keyboard: Array<Array<{ callback_data: string }>> }).inline_keyboard[0]![0]!.callback_data;
+    const data = h.buttons(1)[0]![0]!.callback_data;
     await h.send(callback(3, resident(3), data));
     const reportId = Number(data.split(':')[2]);
     expect((h.app.db.prepare('SELECT fixed FROM feedback WHERE report_id = ?').get(reportId) as { fixed: string | null }).fixed).toBeNull();
@@ -127,9 +116,7 @@ describe('the problem list', () => {
     await h.send(groupText(STAFF_CHAT, staffMember, `/resolve ${id} 修好了`));
     const surveyId = h.app.db.prepare(`SELECT telegram_message_id AS m FROM outbox WHERE kind = 'survey'`).get() as { m: number };
     const reports = (h.app.db.prepare('SELECT COUNT(*) AS n FROM reports').get() as { n: number }).n;
-    const update = privateText(resident(1), '水是热了，但是只热十分钟');
-    (update.message as unknown as Record<string, unknown>).reply_to_message = { message_id: surveyId.m, date: 0, chat: { id: 1, type: 'private', first_name: 'R' }, from: { id: 42, is_bot: true, first_name: 'Minyi' }, text: 'survey' };
-    await h.send(update);
+    await h.send(privateText(resident(1), '水是热了，但是只热十分钟', { replyTo: { message_id: surveyId.m, from: { id: 42, is_bot: true, first_name: 'Minyi' }, text: 'survey' } }));
     expect((h.app.db.prepare('SELECT COUNT(*) AS n FROM reports').get() as { n: number }).n).toBe(reports);
     expect((h.app.db.prepare('SELECT comment FROM feedback').get() as { comment: string }).comment).toBe('水是热了，但是只热十分钟');
   });
@@ -173,14 +160,14 @@ describe('the problem list', () => {
     const section = detail.slice(detail.indexOf('可能是同一问题'));
     expect(section).toContain(`#${older} `);
     expect(section).not.toContain(`#${other} `);
-    const merge = lastButtons(STAFF_CHAT).flat().find((b) => b.callback_data.startsWith('pm:'))!;
+    const merge = h.buttons(STAFF_CHAT).flat().find((b) => b.callback_data.startsWith('pm:'))!;
     expect(merge).toEqual({ text: `🔗 #${newer} 并入 #${older}`, callback_data: `pm:${newer}:${older}` });
 
     // The same button pressed by a resident in a private chat does nothing.
     await h.send(callback(1, resident(1), merge.callback_data));
     expect(h.app.problems.get(newer)!.mergedInto).toBeNull();
 
-    await h.send(callback(STAFF_CHAT, staffMember, merge.callback_data));
+    await h.press(STAFF_CHAT, staffMember, merge.callback_data);
     expect(h.app.problems.get(newer)!.mergedInto).toBe(older);
     expect(h.app.problems.get(older)!.reportCount).toBe(2);
     expect(h.texts(STAFF_CHAT).at(-1)).toContain(`#${newer}`);

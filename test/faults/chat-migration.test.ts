@@ -6,7 +6,7 @@ import { createApp, type App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { installOfflineTelegram, type RecordedCall } from '../../src/sample/offline-telegram.ts';
 import { BOT_INFO, tempDir } from '../support/harness.ts';
-import { groupText, privateText, resident } from '../support/updates.ts';
+import { groupMessage, groupText, privateText, resident } from '../support/updates.ts';
 
 /**
  * A staff group upgraded to a supergroup gets a new id for good. The bot learns it from the service message (either
@@ -69,10 +69,7 @@ async function boot(path: string): Promise<Booted> {
 }
 
 const serviceMessage = (chat: { id: number; type: 'group' | 'supergroup' }, fields: Record<string, number>): Update =>
-  ({
-    update_id: Math.floor(Math.random() * 1e9),
-    message: { message_id: 1, date: Math.floor(Date.now() / 1000), chat: { ...chat, title: '教体局工作群' }, from: staffMember, ...fields },
-  }) as Update;
+  groupMessage({ ...chat, title: '教体局工作群' }, staffMember, fields);
 
 const textsTo = (calls: RecordedCall[], chatId: number) => calls.filter((c) => c.payload.chat_id === chatId).map((c) => String(c.payload.text ?? ''));
 

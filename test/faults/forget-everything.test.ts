@@ -109,7 +109,7 @@ describe('/forget leaves nothing behind', () => {
     const alert = one<{ telegram_message_id: number; payload: string }>(`SELECT telegram_message_id, payload FROM outbox WHERE kind = 'alert' AND state = 'sent'`);
     const alertText = shown((JSON.parse(alert.payload) as { html: string }).html);
     expect(alertText).toContain('QZX-PLANT-8826');
-    await h.send(groupText(STAFF_CHAT, staffMember, '收到，马上联系学校', { replyTo: { message_id: alert.telegram_message_id, from: bot, text: alertText } as never }));
+    await h.send(groupText(STAFF_CHAT, staffMember, '收到，马上联系学校', { replyTo: { message_id: alert.telegram_message_id, from: bot, text: alertText } }));
     await h.send(groupText(STAFF_CHAT, staffMember, `/resolve ${second!.problem_id} 已约谈当事老师`));
 
     // The resident answers the survey and comments by replying to it.
@@ -117,7 +117,7 @@ describe('/forget leaves nothing behind', () => {
     await h.send(withUsername(callback(TELEGRAM_ID, me, `sv:f:${second!.id}:fixed`, survey.telegram_message_id)));
     await h.send(
       withUsername(
-        privateMessage(me, { text: COMMENT, reply_to_message: { message_id: survey.telegram_message_id, date: 0, chat: { id: TELEGRAM_ID, type: 'private', first_name: NAME }, from: bot, text: '是否已解决？' } }),
+        privateText(me, COMMENT, { replyTo: { message_id: survey.telegram_message_id, from: bot, text: '是否已解决？' } }),
       ),
     );
     expect(one<{ comment: string }>('SELECT comment FROM feedback WHERE report_id = ?', second!.id).comment).toBe(COMMENT);

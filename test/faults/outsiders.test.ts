@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from '../support/bot-process.ts';
+import { keyboardOf } from '../support/buttons.ts';
 import { alive, createFaultWorld, outcome, sleep, STAFF_CHAT, ticketsIn, zhResident, type FaultWorld } from './support/fault-world.ts';
 
 /**
@@ -43,7 +44,7 @@ describe('outsiders', () => {
     await telegram.waitFor((m) => m.chat_id === ALICE, 10_000, { includeExisting: true });
     const alice = world.query<{ id: number; problem_id: number }>('SELECT id, problem_id FROM reports WHERE chat_id = ?', ALICE)[0]!;
     telegram.sendUserMessage({ chatId: STAFF_CHAT, from: STAFF_MEMBER, text: `/resolve ${alice.problem_id} ${STAFF_NOTE}` });
-    const survey = await telegram.waitFor((m) => m.chat_id === ALICE && (m.reply_markup as { inline_keyboard?: unknown[] } | undefined)?.inline_keyboard !== undefined, 15_000, { includeExisting: true });
+    const survey = await telegram.waitFor((m) => m.chat_id === ALICE && keyboardOf(m.reply_markup).length > 0, 15_000, { includeExisting: true });
 
     // Bob has a report of his own.
     telegram.sendUserMessage({ from: zhResident(BOB), text: '实验小学门口的路灯坏了' });

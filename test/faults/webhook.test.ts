@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { privateText } from '../support/updates.ts';
 import { alive, createFaultWorld, freePort, outcome, zhResident, type FaultWorld } from './support/fault-world.ts';
 
 /**
@@ -62,10 +63,7 @@ function post(body: string | Buffer, headers: Record<string, string | number> = 
 }
 
 const updateFor = (updateId: number, chatId: number, text: string) =>
-  JSON.stringify({
-    update_id: updateId,
-    message: { message_id: updateId, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'private', first_name: 'R' }, from: { id: chatId, is_bot: false, first_name: 'R', language_code: 'zh-hans' }, text },
-  });
+  JSON.stringify(privateText({ id: chatId, first_name: 'R', language_code: 'zh-hans' }, text, { updateId, messageId: updateId }));
 
 const processed = (world: FaultWorld, updateId: number, chatId: number) =>
   world.count('SELECT COUNT(*) FROM inbox WHERE update_id = ?', updateId) +

@@ -34,8 +34,6 @@ async function start(date: string): Promise<{ clock: { ms: number } }> {
 const reportRow = (chatId: number) =>
   h.app.db.prepare('SELECT * FROM reports WHERE chat_id = ? ORDER BY id DESC LIMIT 1').get(chatId) as { id: number; kind: string; problem_id: number | null; unit_id: string | null };
 const problemCount = () => h.app.db.prepare('SELECT COUNT(*) FROM problems').pluck().get() as number;
-const lastButtons = (chatId: number) =>
-  (h.sent(chatId).filter((c) => c.payload.reply_markup).at(-1)!.payload.reply_markup as { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> }).inline_keyboard;
 
 describe('chit-chat is answered, not ticketed', () => {
   it('"lol" gets a short helpful answer in English and no ticket, no problem and no ledger row', async () => {
@@ -69,9 +67,7 @@ describe('chit-chat is answered, not ticketed', () => {
     const { id } = reportRow(3);
     await h.send(groupText(STAFF_CHAT, staffMember, '/inbox other'));
     expect(h.texts(STAFF_CHAT).at(-1)).toContain(`#${id}`);
-    const promote = lastButtons(STAFF_CHAT).flat().find((b) => b.callback_data === `ib:p:${id}`)!;
-    expect(promote).toBeDefined();
-    await h.send(callback(STAFF_CHAT, staffMember, promote.callback_data));
+    const promote = await h.press(STAFF_CHAT, staffMember, `ib:p:${id}`);
     const promoted = reportRow(3);
     expect(promoted.kind).toBe('complaint');
     expect(promoted.problem_id).not.toBeNull();

@@ -7,6 +7,10 @@ import { createApp, type App } from '../../src/app.ts';
 import { parseConfig, type Config } from '../../src/config.ts';
 import { DEFAULT_BOT_INFO } from '../../src/emulator/bot-api-emulator.ts';
 import { installOfflineTelegram } from '../../src/sample/offline-telegram.ts';
+import { findButton, keyboardOf, type ButtonChoice, type InlineButton, type InlineKeyboard } from './buttons.ts';
+import { callback, type Person } from './updates.ts';
+
+export { findButton, keyboardOf, type ButtonChoice, type InlineButton, type InlineKeyboard } from './buttons.ts';
 
 /** The emulator's bot, with a short id the update builders use for the bot's own messages. */
 export const BOT_INFO: UserFromGetMe = { ...DEFAULT_BOT_INFO, id: 42 };
@@ -17,6 +21,9 @@ export interface SentCall {
 }
 
 export const STAFF_CHAT = -100_777;
+
+/** The inline keyboard a recorded call carried ([] for none). */
+export const buttonsOf = (call: SentCall): InlineKeyboard => keyboardOf(call.payload.reply_markup);
 
 /** A temporary directory with a fresh database path; removed by cleanup(). */
 export function tempDir(): { dir: string; cleanup: () => void } {
@@ -44,6 +51,15 @@ export interface Harness {
   /** Messages the bot sent (sendMessage/sendPhoto/sendDocument/edits), optionally to one chat. */
   sent(chatId?: number): SentCall[];
   texts(chatId?: number): string[];
+  /** The last inline keyboard sent to a chat (a new message or an edit); [] when none was. */
+  buttons(chatId: number): InlineKeyboard;
+  /**
+   * `user` presses a button of the last inline keyboard in `chatId` (by callback data or a test), on the
+   * message that carried it; waits like send(). Throws, naming the buttons there, when there is no such button.
+   */
+  press(chatId: number, user: Person, choice: ButtonChoice): Promise<InlineButton>;
+  /** The message id Telegram gave a sent message (an edit keeps the edited message's id). */
+  messageIdOf(call: SentCall): number;
   /** Feed an update, then wait until the pipeline and the outbox have nothing left to do. */
   send(update: Parameters<App['bot']['handleUpdate']>[0]): Promise<void>;
   /** Make the next calls fail the way Telegram does. */
@@ -63,10 +79,11 @@ export async function createHarness(options: { env?: Record<string, string>; now
     pollIntervalMs: 50,
     ...(options.now && { now: options.now }),
   });
+  const firstMessageId = 10_000;
   const failures: Array<{ method: string; error: { error_code: number; description: string; parameters?: Record<string, unknown> }; times: number }> = [];
   const { calls } = installOfflineTelegram(app.bot, {
     keep: true,
-    firstMessageId: 10_000,
+    firstMessageId,
     fail(method) {
       const failure = failures.find((f) => f.method === method && f.times > 0);
       if (!failure) return undefined;
@@ -80,15 +97,43 @@ export async function createHarness(options: { env?: Record<string, string>; now
 
   const isMessage = (c: SentCall) => /^(send|edit)/.test(c.method) && c.method !== 'sendChatAction';
   const sent = (chatId?: number) => calls.filter((c) => isMessage(c) && (chatId === undefined || c.payload.chat_id === chatId));
+  // The recording transformer numbers every send and edit it answers, from firstMessageId.
+  const messageIdOf = (call: SentCall): number => {
+    if (call.method.startsWith('edit') && typeof call.payload.message_id === 'number') return call.payload.message_id;
+    const index = calls.filter((c) => c.method.startsWith('send') || c.method.startsWith('edit')).indexOf(call);
+    if (index < 0) throw new Error(`${call.method} was not sent by this harness`);
+    return firstMessageId + index;
+  };
+  const textOf = (call: SentCall) => {
+    const text = call.payload.text ?? call.payload.caption;
+    return typeof text === 'string' ? text : undefined;
+  };
+  const lastKeyboardCall = (chatId: number) => sent(chatId).filter((c) => buttonsOf(c).length > 0).at(-1);
+  const send = async (update: Parameters<App['bot']['handleUpdate']>[0]) => {
+    await app.bot.handleUpdate(update);
+    await app.settle();
+  };
   return {
     app,
     calls,
     sent,
     texts: (chatId) => sent(chatId).map((c) => String(c.payload.text ?? c.payload.caption ?? '')),
-    async send(update) {
-      await app.bot.handleUpdate(update);
-      await app.settle();
+    buttons: (chatId) => {
+      const call = lastKeyboardCall(chatId);
+      return call ? buttonsOf(call) : [];
     },
+    async press(chatId, user, choice) {
+      const call = lastKeyboardCall(chatId);
+      const button = call && findButton(buttonsOf(call), choice);
+      if (!call || !button) {
+        const there = call ? buttonsOf(call).flat().map((b) => b.callback_data) : [];
+        throw new Error(`no such button in chat ${chatId}; the last keyboard there: ${JSON.stringify(there)}`);
+      }
+      await send(callback(chatId, user, button.callback_data, messageIdOf(call), undefined, textOf(call)));
+      return button;
+    },
+    messageIdOf,
+    send,
     failNext(method, error, times = 1) {
       failures.push({ method, error, times });
     },
