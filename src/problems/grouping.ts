@@ -4,6 +4,7 @@ import type { DeadlineRule } from '../domain/deadlines.ts';
 import type { Problem } from './problem.ts';
 import { isOpen } from './problem.ts';
 import type { ProblemStore } from './problem-store.ts';
+import { escalateToUrgent } from './escalation.ts';
 import type { VectorStore } from './vector-store.ts';
 import { bigramDice } from '../units/unit-name.ts';
 import { summaryTitles, type LedgerTitles } from './ledger-title.ts';
@@ -99,6 +100,8 @@ export interface GroupingOptions {
   vectors?: { store: VectorStore; model: string };
 }
 
+/** Candidates that survive the veto and are scored, at most (their sample texts read and compared). */
+export const SCORED_LIMIT = 16;
 /** Of CANDIDATE_LIMIT, how many the embedding window may bring that the structured retrieval did not. */
 const BY_MEANING = 8;
 /** A candidate is compared through its title and this many of its latest reports. */
@@ -174,15 +177,18 @@ export function createGrouping(
     now: number,
   ): Candidate {
     const texts = [problem.title, ...sample.texts];
+    // The title restates unit and subtopic (offline it is built from them, "北山中学 校舍设施·宿舍"): compared, it made
+    // every report of that subtopic look alike (宿舍漏水 joined 宿舍没暖气). The reports carry the matter; the title
+    // stands in only for a problem without them.
+    const compared = sample.texts.length > 0 ? sample.texts : texts;
     // Each text without its own unit's names: one set of features per text, whichever report it is compared with.
     const ignore = unitNames(problem.unitId, problem.unitWritten);
     const subtopic = subtopicRelation(mine.subtopic, problem.subtopic ? new Set([problem.subtopic, ...sample.subtopics]) : sample.subtopics);
-    const theirs = texts.map((t) => featuresOf(t, ignore));
-    const own = mine.text;
     let text = 0;
-    for (const [i, t] of texts.entries()) {
+    for (const t of compared) {
       if (mine.exact.has(t.trim())) text = 1;
-      for (const a of own) text = Math.max(text, featureSimilarity(a, theirs[i]!));
+      const theirs = featuresOf(t, ignore);
+      for (const a of mine.text) text = Math.max(text, featureSimilarity(a, theirs));
     }
     const evidence: MatterEvidence = {
       unit: unitRelation(mine, problem),
@@ -220,7 +226,15 @@ export function createGrouping(
       const meaning = vectors ? vectors.store.cosines(report.vector!, vectors.model, problems.map((p) => p.id)) : undefined;
       // Another unit's problem, or another category's with no unit in common, can never be this report's: not scored
       // (unless the model may weigh it for its meaning).
-      const possible = problems.filter((p) => meaning?.has(p.id) || !vetoed(report, p));
+      // Scored, at most SCORED_LIMIT: reading samples and comparing texts is most of a report's grouping cost
+      // (bench/grouping.ts). Problems of the report's subtopic first (the strongest signal), then retrieval order (the
+      // unit's own, most recently reported first); the oldest of a busy unit's other subtopics rarely win.
+      const open = problems.filter((p) => meaning?.has(p.id) || !vetoed(report, p));
+      const mySubtopic = report.subtopic ?? null;
+      const possible = [
+        ...open.filter((p) => mySubtopic !== null && p.subtopic === mySubtopic),
+        ...open.filter((p) => mySubtopic === null || p.subtopic !== mySubtopic),
+      ].slice(0, SCORED_LIMIT);
       if (possible.length === 0) return [];
       const samples = store.samplesOf(possible.map((p) => p.id), SAMPLES);
       const exact = new Set([report.text.trim()]);
@@ -298,11 +312,8 @@ export function createGrouping(
           ...(chosen.subtopic === null && report.subtopic && { subtopic: report.subtopic }),
         };
         if (Object.keys(learnt).length > 0) store.update(problemId, learnt, now);
-        if (report.urgent && !chosen.urgent) {
-          const urgentDeadline = deadlines.deadline(chosen.kind, chosen.category, true, now);
-          store.update(problemId, { urgent: true, deadlineAt: Math.min(chosen.deadlineAt ?? urgentDeadline, urgentDeadline) }, now);
-          store.record(problemId, { at: now, actor: { type: 'system' }, action: 'urgent', note: `#${report.id}` });
-        }
+        // Read again: a reopened problem has its fresh deadline, not the one it had before (src/problems/escalation.ts).
+        if (report.urgent) escalateToUrgent(store, deadlines, store.get(problemId)!, report.id, now);
       } else {
         opened = true;
         problemId = store.create(

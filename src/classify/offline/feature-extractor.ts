@@ -20,6 +20,8 @@ export interface PreparedReport {
   readonly extras: Map<number, number>;
   /** The extras without strong risk cues: the urgent model must learn from the words, not copy the lexicon. */
   readonly urgentExtras: Map<number, number>;
+  /** The report talks of harm at a distance: resolved, past, elsewhere, a drill, a worry, a joke (hasDefusingContext). */
+  readonly defused: boolean;
   /** A strong risk cue that is neither negated nor hypothetical. */
   readonly strongRisk: boolean;
   /** A weak risk cue (疼, 晃, 打架, smoke…) that is neither negated nor hypothetical. */
@@ -96,7 +98,8 @@ export function createFeatureExtractor(options: { categoryIds: readonly string[]
       // A street light or a barbecue stall with no school, child or teacher in sight is most likely not ours.
       if (!SCHOOL_CONTEXT.test(masked)) add(noSchoolContextIndex, 1);
       // "后来学校处理了", "last year", "on the news": harm at a distance, which the urgent model should learn to discount.
-      if (hasDefusingContext(normalized)) add(defusedIndex, 1);
+      const defused = hasDefusingContext(normalized);
+      if (defused) add(defusedIndex, 1);
       const urgentExtras = new Map(
         [...extras].filter(
           ([index]) => !notForUrgency.has(index) && (index < strongRiskOffset || index >= weakRiskOffset),
@@ -110,6 +113,7 @@ export function createFeatureExtractor(options: { categoryIds: readonly string[]
         urgentExtras,
         strongRisk,
         weakRisk,
+        defused,
         teacherMisconduct: teacherHarm || teacherTutoring,
         gateJam: jam,
         offCampusStaff: offCampusStaff(masked),

@@ -46,6 +46,11 @@ export interface OfflineTuning {
   readonly urgentThreshold: number;
   /** The lower bar when a weak, non-negated risk cue (疼, 晃, 打架, smoke…) backs the learned model up. */
   readonly urgentThresholdWithWeakCue: number;
+  /**
+   * The learned model's bar, without a strong cue, for a report that talks of harm at a distance (resolved, past,
+   * a worry, a joke, a figure of speech: hasDefusingContext). Urgent means danger now (docs/CLASSIFIER.md).
+   */
+  readonly urgentThresholdAtDistance: number;
   /** How much more an urgent training example counts: missing an urgent report costs more than a false alarm. */
   readonly urgentClassWeight: number;
   readonly seed: number;
@@ -66,6 +71,7 @@ export const DEFAULT_TUNING: OfflineTuning = {
   cueWeight: 0.25,
   urgentThreshold: 0.5,
   urgentThresholdWithWeakCue: 0.4,
+  urgentThresholdAtDistance: 0.75,
   urgentClassWeight: 2,
   seed: 20240601,
   minDocumentFrequency: 2,
@@ -189,7 +195,11 @@ export function createOfflineClassifier(options: OfflineClassifierOptions): Offl
     // that opens with thanks counts as praise here unless the learned model also smells danger ("谢谢，孩子今天又被打了").
     const praise = kind === 'praise' || (PRAISE_OPENING.test(text.trim()) && probability < tuning.urgentThresholdWithWeakCue / 2);
     const cueSaysUrgent = report.strongRisk && !praise;
-    const bar = report.weakRisk ? tuning.urgentThresholdWithWeakCue : tuning.urgentThreshold;
+    const bar = report.defused
+      ? tuning.urgentThresholdAtDistance
+      : report.weakRisk
+        ? tuning.urgentThresholdWithWeakCue
+        : tuning.urgentThreshold;
     // Urgent means a person at risk: without a risk cue, the learned model alone may only raise reports that mention one.
     const urgent = cueSaysUrgent || (probability >= bar && PERSON.test(text));
     // After the category rules, so the subtopic always belongs to the category staff see.

@@ -39,6 +39,9 @@ const CHILD = '(?:孩子|儿子|女儿|学生|小孩|闺女|同学|孩|娃|小�
 // After 打/被…打 these words make a phone call, a meal, a game or a vaccine, not a blow.
 const NOT_A_BLOW = '(?!电话|扫|卡|印|针|球|分|开|算|工|听|折|包|车|招呼|击|造|压|断|乱|扰|饭|菜|游|交|闹|架|雷|水|疫|扮|败|激|见|赌|气|量|小报告)';
 
+// Grades, rankings and temperatures also "fall" (成绩掉下去).
+const NOT_A_FALL = '(?<!成绩|分数|排名|名次|温度|水平)';
+
 const cue = (group: CueGroup, source: string, strong = true, imminent = false): RiskCue => {
   const han = /\p{Script=Han}/u.test(source);
   return { group, pattern: new RegExp(source, han ? 'g' : 'gi'), script: han ? 'han' : 'latin', strong, imminent };
@@ -58,37 +61,37 @@ export const RISK_CUES: readonly RiskCue[] = [
   cue('violence', '被狗咬|咬伤|(?:拉扯|扯|撕|掀)(?:她|他)?的?(?:衣服|裤子|裙子|头发)'),
   cue('violence', `${BLOW}[^，,。！？!?；;]{0,3}${BODY}`),
   cue('violence', `(?:用|拿)[^，,。！？]{0,4}${INSTRUMENT}[^，,。！？]{0,6}(?:打|抽|敲|砸|戳|扎)`),
-  cue('violence', '耳光|巴掌|扇了|打伤|打得(?!好|不错|很好|漂亮|精彩)|打人|殴打|暴打|围殴|群殴|打群架|拳打脚踢|踹了|踢了.{0,3}一脚|往墙上撞|掐痕|针扎|用针|烟头烫|动手打|动手动脚|追打|追着[^，。]{0,4}打|围攻|(?:扭|拧|掰)(?:着|住)?(?:他|她|孩子)?的?(?:胳膊|手臂|手指|手腕)|捂(?:住)?[^，。]{0,4}嘴|掐(?:住)?[^，。]{0,3}脖子|喘不过气|罚跪|跪着|(?:铁棍|钢管|砖头|石头|棍棒|剪刀|打火机|开水)[^，。！？]{0,8}(?:打|砸|烧|戳|烫|泼|追)|体罚.{0,6}(?:晕|伤|肿|血|医院)'),
-  cue('violence', '(?:围住|堵住|拦住|逼)[^，。]{0,8}(?:要钱|要东西|交钱)|不给就(?:打|推|揍|踢)|要钱[^。]{0,6}不给'),
+  cue('violence', '耳光|巴掌|扇了|打伤|打得(?!好|不错|很好|漂亮|精彩)|打人|殴打|暴打|围殴|群殴|打群架|拳打脚踢|踹了|踢了.{0,3}一脚|往墙上撞|掐痕|针扎|用针|烟头烫|动手打|动手动脚|追打|追着[^，,。]{0,4}打|围攻|(?:扭|拧|掰)(?:着|住)?(?:他|她|孩子)?的?(?:胳膊|手臂|手指|手腕)|捂(?:住)?[^，,。]{0,4}嘴|掐(?:住)?[^，,。]{0,3}脖子|喘不过气|罚跪|跪着|(?:铁棍|钢管|砖头|石头|棍棒|剪刀|打火机|开水)[^，,。！？!?]{0,8}(?:打|砸|烧|戳|烫|泼|追)|体罚.{0,6}(?:晕|伤|肿|血|医院)'),
+  cue('violence', '(?:围住|堵住|拦住|逼)[^，,。]{0,8}(?:要钱|要东西|交钱)|不给就(?:打|推|揍|踢)|要钱[^。]{0,6}不给'),
   cue('violence', '打架|推搡|动手|欺负', false),
   // injuries and medical emergencies
-  cue('injury', '流血|出血|鼻血|满脸是血|一身血|头破|缝了?.{0,3}针|骨折|骨裂|脑震荡|受伤|重伤|伤口|伤痕|昏迷|晕倒|晕过去|昏过去|抽搐|休克|窒息|呼吸困难|喘不上气|送医|送到医院|送去医院|在医院|住院|急诊|抢救|叫救护车|救护车(?!都|也|过不|进不|开不)|中暑|冻伤|烫伤|扎伤|砍伤|捅伤|刺伤|摔伤|肿了|红肿|又红又肿|肿起|青一块紫一块|青紫|淤青|红印|起了?.{0,2}包|划伤|划破|割伤|割破|擦伤|抓痕|磕掉|磕破|拉伤|嘴唇发紫|出冷汗|绞痛|打了?120|癫痫|痉挛|不省人事|口吐白沫|心慌|没有呼吸|没呼吸|烧伤|烧掉|站不起来|疼得厉害|疼得站不|疼得走不|剧痛|茶色|脱水|发抖不止'),
-  cue('injury', '坠楼|(?:孩子|学生|同学|人)[^，。！？]{0,4}(?:掉下去|摔下去|摔下来|掉下来|跌下)|从[^，。！？]{1,8}(?:摔|掉|跌)下'),
+  cue('injury', '流血|出血|鼻血|满脸是血|一身血|头破|缝了?.{0,3}针|骨折|骨裂|脑震荡|受伤|重伤|伤口|伤痕|昏迷|晕倒|晕过去|昏过去|抽搐|休克|窒息|呼吸困难|喘不上气|送医|送到医院|送去医院|在医院|住院|急诊|抢救|叫救护车|救护车(?!都|也|过不|进不|开不)|(?<![高初])中暑(?!假)|冻伤|烫伤|扎伤|砍伤|捅伤|刺伤|摔伤|肿了|红肿|又红又肿|肿起|青一块紫一块|青紫|淤青|红印|起了?.{0,2}包|划伤|划破|割伤|割破|擦伤|抓痕|磕掉|磕破|拉伤|嘴唇发紫|出冷汗|绞痛|打了?120|癫痫|痉挛|不省人事|口吐白沫|心慌|没有呼吸|没呼吸|烧伤|烧掉|站不起来|疼得厉害|疼得站不|疼得走不|剧痛|茶色|脱水|发抖不止'),
+  cue('injury', '坠楼|(?:孩子|学生|同学|人)[^，,。！？!?]{0,4}(?:掉下去|摔下去|摔下来|掉下来|跌下)|从[^，,。！？!?]{1,8}(?:摔|掉|跌)下'),
   cue('injury', '疼|痛|摔', false),
   // food and mass illness
   cue('illness', '食物中毒|中毒|上吐下泻|集体腹泻|集体发烧'),
   cue('illness', '(?:多名|好几个|好多|十几个|几十个|二十多个|上百|一群|很多|集体|全班|半个班|一个班|几个|同学也|同班|其他孩子)[^。！？!?]{0,16}(?:腹泻|拉肚子|呕吐|吐了|吐|发烧|起红疹|红疹|肚子疼|肚子痛|头晕)'),
   cue('illness', '(?:腹泻|拉肚子|呕吐|吐了|一直吐|发烧|红疹|肚子疼|肚子痛)[^。！？!?]{0,16}(?:同学也|好几个|好多|其他孩子|别的孩子|几个孩子|全班|半个班|也这样)'),
-  cue('illness', '(?:吃|喝)(?:了|完)[^。！？]{0,12}(?:吐了|呕吐|上吐|拉肚子|腹泻|肚子疼|肚子痛|剧痛|发烧|头晕|起疹|红疹|过敏|送医|医院)'),
+  cue('illness', '(?:吃|喝)(?:了|完)[^。！？!?]{0,12}(?:吐了|呕吐|上吐|拉肚子|腹泻|肚子疼|肚子痛|剧痛|发烧|头晕|起疹|红疹|过敏|送医|医院)'),
   cue('illness', '呕吐|拉肚子|发烧|头晕|一直吐|红疹|想吐', false),
   // a child who cannot be found
-  cue('missing', '失踪|走失|走丢|迷路|离家出走|一夜未归|彻夜未归|没回宿舍|找不到(?:孩子|她|他|女儿|儿子|妈妈|爸爸|家长|家人)|没回家|没有回家|没回来|没到校|没去学校|(?:孩子|女儿|儿子|学生|人)[^，。]{0,4}不见了|(?:孩子|女儿|儿子|学生)[^，。]{0,6}(?:联系不上|失联)|下落不明|被(?:人)?(?:带走|拐|抱走)|拐卖|拐骗|绑架|骗走|跟踪|引诱|诱骗|诱拐|可疑(?:人员|男子|男人|女人|车辆)|(?:拉|拽|带|抱)(?:她|他|孩子)上车|陌生(?:男|女)?人[^。！？]{0,20}(?:搭话|跟着|拉|带走|拍照|小女孩|女孩|小孩|学生|孩子)'),
+  cue('missing', '失踪|走失|走丢|迷路|离家出走|一夜未归|彻夜未归|没回宿舍|找不到(?:孩子|她|他|女儿|儿子|妈妈|爸爸|家长|家人)|没回家|没有回家|没回来|没到校|没去学校|(?:孩子|女儿|儿子|学生|人)[^，,。]{0,4}不见了|(?:孩子|女儿|儿子|学生)[^，,。]{0,6}(?:联系不上|失联)|下落不明|被(?:人)?(?:带走|拐|抱走)|拐卖|拐骗|绑架|骗走|跟踪|引诱|诱骗|诱拐|可疑(?:人员|男子|男人|女人|车辆)|(?:拉|拽|带|抱)(?:她|他|孩子)上车|陌生(?:男|女)?人[^。！？!?]{0,20}(?:搭话|跟着|拉|带走|拍照|小女孩|女孩|小孩|学生|孩子)'),
   // self-harm
   cue('self_harm', '跳楼|跳河|跳下去|上吊|自杀|自残|割腕|轻生|不想活|活不下去|活着没意思|寻死|想死|死了算了|寻短见|想不开|遗书|遗言|结束生命|结束自己|了结自己|离开这个世界|伤害自己|(?:划|割|烫)自己|吞药|吃了?.{0,3}(?:一整瓶|一瓶|很多)药|安眠药'),
   cue('self_harm', '划痕|抑郁|情绪', false),
   // sexual abuse
-  cue('sexual', '性侵|猥亵|强奸|性骚扰|耍流氓|露阴|暴露(?:下体|身体|隐私)|脱(?:了)?裤子|裸照|不雅(?:照|视频)|扒裤子|脱(?:她|他)?的?(?:衣服|裤子)|偷拍|摸(?:她|他)?(?:们)?(?:的)?(?:女生|女孩|身体|隐私|下体|胸|屁股|大腿)|(?:把|叫)(?:女生|女孩)[^。！？]{0,10}摸|亲(?:她|他)的?(?:嘴|脸)|摸(?:她|他)(?:们)?的?(?:头发|脸|手|腿|身上)|单独(?:留下|叫到|带到|叫去)|不要告诉(?:家长|爸妈|父母|别人)|不让(?:她|他)告诉'),
+  cue('sexual', '性侵|猥亵|强奸|性骚扰|耍流氓|露阴|暴露(?:下体|身体|隐私)|脱(?:了)?裤子|裸照|不雅(?:照|视频)|扒裤子|脱(?:她|他)?的?(?:衣服|裤子)|偷拍|摸(?:她|他)?(?:们)?(?:的)?(?:女生|女孩|身体|隐私|下体|胸|屁股|大腿)|(?:把|叫)(?:女生|女孩)[^。！？!?]{0,10}摸|亲(?:她|他)的?(?:嘴|脸)|摸(?:她|他)(?:们)?的?(?:头发|脸|手|腿|身上)|单独(?:留下|叫到|带到|叫去)|不要告诉(?:家长|爸妈|父母|别人)|不让(?:她|他)告诉'),
   // buildings that may fall on someone
-  cue('structure', '(?:吊灯|灯|吊扇|风扇|天花板|吊顶|空调外机|广告牌|牌子)[^，。！？]{0,10}(?:挂着|悬着|吊着|快掉|要掉|晃晃悠悠|摇摇晃晃)|外墙[^，。]{0,4}(?:鼓包|空鼓)|危房|墙体开裂|(?:墙|楼|房|梁|顶|天花板|教室|宿舍)[^，。！？]{0,6}(?:开裂|裂缝|裂开|裂了|倾斜)|摇摇欲坠|随时.{0,4}(?:塌|倒|掉)|掉下来|砸在|砸到|砸伤|(?:瓷砖|吊顶|天花板|灯管|灯|玻璃|石块|砖|外墙|吊扇|风扇|旗杆|篮球架|广告牌|护栏|栏杆)[^，。！？]{0,8}(?:往下掉|掉下|脱落|坠落|砸|倒下|晃得厉害|松动下垂|下垂)'),
+  cue('structure', '(?:吊灯|灯|吊扇|风扇|天花板|吊顶|空调外机|广告牌|牌子)[^，,。！？!?]{0,10}(?:挂着|悬着|吊着|快掉|要掉|晃晃悠悠|摇摇晃晃)|外墙[^，,。]{0,4}(?:鼓包|空鼓)|危房(?!改造|改建|鉴定)|墙体开裂|(?:墙|楼|房|梁|顶|天花板|教室|宿舍)[^，,。！？!?]{0,6}(?:开裂|裂缝|裂开|裂了|倾斜)|摇摇欲坠|随时.{0,4}(?:塌|倒|掉)|掉下来|砸在|砸到|砸伤|(?:瓷砖|吊顶|天花板|灯管|灯|玻璃|石块|砖|外墙|吊扇|风扇|旗杆|篮球架|广告牌|护栏|栏杆)[^，,。！？!?]{0,8}(?:往下掉|掉下|脱落|坠落|砸|倒下|晃得厉害|松动下垂|下垂)'),
   cue('structure', '开裂|裂缝|松动|晃|锈断|断了', false),
-  cue('collapse', '倒塌|坍塌|(?:墙|楼|房|顶|棚|教室|宿舍|看台|天花板|吊顶|屋|桥|台|架)[^，。！？]{0,6}(?:塌了|塌方|垮了|塌下来)'),
+  cue('collapse', '倒塌|坍塌|(?:墙|楼|房|顶|棚|教室|宿舍|看台|天花板|吊顶|屋|桥|台|架)[^，,。！？!?]{0,6}(?:塌了|塌方|垮了|塌下来)'),
   cue('collapse', '塌了|塌方|垮了', false),
   cue('collapse', '倒了', false),
   cue('water', '溺水|淹死|淹着|差点淹|落水|被水冲走|掉进.{0,3}(?:河|水|塘|井|池|粪坑)'),
   cue('fire', '烧焦|烤焦|焦糊味|起火|着火|火灾(?!隐患|演练|预防)|浓烟|烧起来|冒烟|爆炸|燃气泄漏|煤气泄漏|漏气|一氧化碳|漏电|触电|被电|电线露|电线裸露|煤气味|燃气味'),
   cue('fire', '冒火花|焦味|烧黑', false),
   cue('weapon', '持刀|拿刀|拿着刀|带刀|刀子|菜刀|匕首|水果刀|棍子|砍人|捅人|弹弓'),
-  cue('vehicle', '喝醉|醉酒|酒后|铁轨(?:边|上|旁)|铁路道口|酒驾|喝了酒|喝酒.{0,4}开车|满嘴酒气|醉驾|超载|忘在车上|锁在车|车祸|翻车|侧翻|撞了|相撞|撞倒|碾|爆胎|刹车失灵|刹车坏|刹车.{0,4}问题|打瞌睡|疲劳驾驶|早该报废|车门[^，。]{0,6}(?:打开|开了|没关)|甩出去|卷到车底|碾压|撞飞|倒车撞|(?:校车|司机)[^。！？]{0,10}(?:闯红灯|超速|飙车|开得飞快|开得很快|打电话|玩手机|疲劳驾驶)'),
+  cue('vehicle', '喝醉|醉酒|酒后|铁轨(?:边|上|旁)|铁路道口|酒驾|喝了酒|喝酒.{0,4}开车|满嘴酒气|醉驾|超载|忘在车上|锁在车|车祸|翻车|侧翻|撞了|相撞|撞倒|碾|爆胎|刹车失灵|刹车坏|刹车.{0,4}问题|疲劳驾驶|早该报废|车门[^，,。]{0,6}(?:打开|开了|没关)|甩出去|卷到车底|碾压|撞飞|倒车撞|(?:校车|司机|开车)[^。！？!?]{0,10}(?:闯红灯|超速|飙车|开得飞快|开得很快|打电话|玩手机|疲劳驾驶|打瞌睡)'),
   cue('vehicle', '站满了|超速|开得很快|闯红灯', false),
   cue('threat', '弄死|杀了|要杀|砍死|打死|勒索|敲诈|报复|收拾(?:他|她|你)'),
   cue('threat', '威胁|吓唬', false),
@@ -108,7 +111,7 @@ export const RISK_CUES: readonly RiskCue[] = [
   cue('structure', "\\b(?:(?:wall|walls|ceiling|building|beam|classroom|floor)[^.!?]{0,50}(?:crack\\w*|bulg\\w*)|crack\\w*[^.!?]{0,25}(?:wall|walls|ceiling|building|beam)|ceiling fell|fell down|falling (?:tiles|bricks|glass|plaster)|tiles? (?:fall|fell|falling)|hanging loose|give way|about to (?:collapse|fall)|could fall on|unsafe building|leaning)\\b"),
   cue('collapse', "\\b(?:collapsed?|collapsing)\\b"),
   cue('water', "\\b(?:drown\\w*|fell into the (?:river|pond|water|reservoir|lake))\\b"),
-  cue('fire', "\\b(?:fire(?! extinguisher| exit| safety| drill| door| escape| alarm| hydrant| lane| route| truck)|thick smoke|explosion|gas leak|carbon monoxide|electric shock|electrocut\\w*|exposed wires?|live wires?|smell of gas|gas smell|set fire)\\b"),
+  cue('fire', "\\b(?:fire(?! extinguisher| exit| safety| drill| door| escape| alarm| hydrant| lane| route| truck| inspection| code| regulation)|thick smoke|explosion|gas leak|carbon monoxide|electric shock|electrocut\\w*|exposed wires?|live wires?|smell of gas|gas smell|set fire)\\b"),
   cue('fire', "\\b(?:smoke|sparks?)\\b", false),
   cue('weapon', "\\b(?:knife|knives|stabbed|stab|weapon|machete|gun)\\b"),
   cue('vehicle', "\\b(?:drunk|overloaded|(?:bus|car|van|truck|vehicle)[^.!?]{0,30}(?:crash\\w*|overturn\\w*|rolled over)|crash\\w*[^.!?]{0,20}(?:bus|car|truck|van)|run over|hit by a (?:car|truck|bus|van)|forgot a child|locked in|left on the bus|swerving|fell asleep at the wheel|door opened while|fell out of the bus|thrown from (?:his|her|the) seat|brakes? (?:failed|failure|don't work))\\b"),
@@ -144,13 +147,13 @@ export const RISK_CUES: readonly RiskCue[] = [
   cue('fire', '冒(?:黑|白|浓|青)烟|火苗|火光|(?<!发)烧着|冒火花|打火花|电火花|火花四溅|(?:插座|插头|插排|电线|电箱|电闸|开关|充电器|电瓶|电动车|电池|电暖器|取暖器)[^，,。！？!?]{0,8}(?:冒烟|冒火|起火|着火|烧|发烫|焦|火花|爆)|电线[^，,。]{0,6}(?:露|裸|破皮|泡|拖在)|露出(?:来)?的?电线|(?:电箱|配电箱|变压器|电闸|电表箱)[^，,。]{0,8}(?:开着|没锁|没关|敞|露|漏电|冒)|(?:煤气|燃气|天然气|液化气)[^，,。]{0,6}(?:味|泄|漏|中毒)|一股[^，,。]{0,4}(?:煤气|燃气|烧焦|电线烧)味'),
   // things that fall on people, and holes people fall into
   cue('structure', '(?:差点|差一点|险些|正好)砸|砸中|砸(?:到|在|伤)[^，,。]{0,4}(?:人|孩子|学生|小孩|头|身上|课桌|床)|掉(?:下|了)(?:来)?一大块|(?:天花板|屋顶|吊顶|墙皮|瓷砖|外墙|吊灯|灯管|吊扇|风扇|玻璃|窗户|窗框|招牌|广告牌|空调外机|篮板|篮球架|球门|旗杆|看台|雨棚|顶棚|塔吊|脚手架)[^，,。！？!?]{0,8}(?:掉下|砸下|塌|倒下|坠|脱落|断裂|快倒|要倒|快掉|要掉)'),
-  cue('structure', '(?:井盖|窨井|下水道盖|盖板|化粪池|沼气池|粪坑|地沟)[^，,。！？!?]{0,8}(?:没了|被偷|丢了|丢失|碎了|翻了|塌了|破了|不见|敞开|开着|没盖)|(?:大洞|深坑|大坑|深沟)[^。！？!?]{0,16}(?:孩子|小孩|学生|小朋友)|踩(?:进|空|塌|下去)[^，,。]{0,4}(?:去|洞|坑|池)?|掉(?:进|下)(?:去|坑|洞|沟)'),
+  cue('structure', `(?:井盖|窨井|下水道盖|盖板|化粪池|沼气池|粪坑|地沟)[^，,。！？!?]{0,8}(?:没了|被偷|丢了|丢失|碎了|翻了|塌了|破了|不见|敞开|开着|没盖)|(?:大洞|深坑|大坑|深沟)[^。！？!?]{0,16}(?:孩子|小孩|学生|小朋友)|踩(?:进|空|塌|下去)[^，,。]{0,4}(?:去|洞|坑|池)?|${NOT_A_FALL}掉(?:进|下)(?:去|坑|洞|沟)`),
   cue('structure', '(?:栏杆|护栏|扶手|围栏|篮球架|单杠|秋千|滑梯)[^，,。]{0,6}(?:断|松|晃|歪|坏)', false),
   // water
   cue('water', '呛(?:了)?(?:几口)?水|溺(?!爱)|沉(?:下去|到水底|底了)|(?:掉|落|滑|摔|跌)(?:进|到|入|下)[^，,。]{0,4}(?:水|河|塘|池|湖|井|水库|水坑|粪池|化粪池|沟)|掉水里|水里扑腾|(?:捞|救)上来|救(?:起来|出来)|被水冲|冲走'),
   cue('water', '救生员[^，,。]{0,6}(?:不在|没在|离岗|玩手机|睡觉)|没有?救生员|深水区', false),
   // vehicles hitting, carrying or dropping children
-  cue('vehicle', '(?:司机|开车|驾驶|驾驶员)[^。！？!?]{0,12}(?:酒气|酒味|喝多了|喝高了)|(?:酒气|酒味)[^。！？!?]{0,12}(?:开车|驾驶|司机)|醉醺醺|(?:被|让)[^，,。]{0,6}(?:车|电动车|摩托|三轮|货车|汽车|公交|校车)[^，,。]{0,4}(?:撞|碾|刮倒|带倒)|撞(?:了|倒|飞|伤)(?:个|一个|了)?[^，,。]{0,4}(?:孩子|小孩|学生|小朋友|人)|(?:车|校车)[^，,。]{0,8}(?:冲出|掉进|翻了|侧滑|打滑|滑进|冲进|失控)|刹车[^，,。]{0,4}(?:坏|失灵|不灵|有问题|不好使)|超员|车[^。！？!?]{0,12}(?:塞|挤|拉|装)了?[^，,。]{0,4}(?:四十|五十|六十|七十|几十|\\d{2})(?:多)?个?(?:孩子|学生|小孩|人)|(?:掉|摔|甩)(?:下|出)(?:车|车外|去)'),
+  cue('vehicle', `(?:司机|开车|驾驶|驾驶员)[^。！？!?]{0,12}(?:酒气|酒味|喝多了|喝高了)|(?:酒气|酒味)[^。！？!?]{0,12}(?:开车|驾驶|司机)|醉醺醺|(?:被|让)[^，,。]{0,6}(?:车|电动车|摩托|三轮|货车|汽车|公交|校车)[^，,。]{0,4}(?:撞|碾|刮倒|带倒)|撞(?:了|倒|飞|伤)(?:个|一个|了)?[^，,。]{0,4}(?:孩子|小孩|学生|小朋友|人)|(?:车|校车)[^，,。]{0,8}(?:冲出|掉进|翻了|侧滑|打滑|滑进|冲进|失控)|刹车[^，,。]{0,4}(?:坏|失灵|不灵|有问题|不好使)|超员|车[^。！？!?]{0,12}(?:塞|挤|拉|装)了?[^，,。]{0,4}(?:四十|五十|六十|七十|几十|\\d{2})(?:多)?个?(?:孩子|学生|小孩|人)|${NOT_A_FALL}(?:掉|摔|甩)(?:下|出)(?:车|车外|去)`),
   // confinement, deprivation and restraint
   cue('abuse', '反锁|(?:关|锁|困|罚)(?:在|进)[^，,。！？!?]{0,8}(?:室|间|屋|柜|厕所|房|车|库|楼道|阳台|地下|笼|箱)|(?:不许|不让|不给|不准)[^，,。]{0,4}(?:吃饭|喝水|吃东西|睡觉)[^，,。]{0,10}(?:一|整|半|好几)|(?:饿|渴)了?(?:整整)?一(?:天|整天|下午)|(?:胶带|绳子|皮带|鞋带)[^，,。]{0,6}(?:封|缠|绑|捆|勒)|(?:封|缠|绑|捆)(?:住)?[^，,。]{0,4}(?:嘴|手|脚)|罚站[^，,。]{0,10}(?:雨|太阳|暴晒|冰|雪|一整天|几个小时|晕)'),
   // weapons
@@ -257,23 +260,28 @@ const CLAUSE_BREAK = /[，,。.!！?？；;\n]|但是|但|可是|\bbut\b/g;
 const FALSE_NEGATORS = /没想到|没办法|没人管|没有人管|没人理|没有人理|未成年|无缘无故|无故|无辜|无论|不管/g;
 const ZH_NEGATION = /(?:没有|没|未|无|并未|不是|不会|并非|防止|预防|防|避免)[^，,。！？]{0,4}$/;
 // Hypotheticals reach further than a plain negation: "万一有孩子摔下来受伤" is a worry, not an injury.
-const ZH_HYPOTHETICAL = /(?:以免|以防|万一|如果|要是|假如|担心|害怕|生怕|就怕|怕|恐怕|一旦|容易|可能会|会不会|将来|免得|迟早)[^，,。！？]{0,12}$/;
+const ZH_HYPOTHETICAL_WORDS = '(?:以免|以防|万一|如果|要是|假如|担心|害怕|生怕|就怕|怕|恐怕|一旦|容易|可能会|会不会|将来|免得|迟早|早晚|哪天|哪一天|有一天|有朝一日|到时候)';
+const ZH_HYPOTHETICAL = new RegExp(`${ZH_HYPOTHETICAL_WORDS}[^，,。！？!?]{0,12}$`);
+// A worry can sit inside a long cue's own match ("松了哪天掉下来砸到孩子"): the match is read too.
+const ZH_HYPOTHETICAL_INSIDE = new RegExp(ZH_HYPOTHETICAL_WORDS);
 // Figures of speech right before a self-harm word: "急得我要跳楼了", "烦得想死".
+// "想死的心都有了": the idiom comes right after the cue.
+const HYPERBOLE_AFTER = /^的?心(?:都|也)?(?:有|要)/;
 const HYPERBOLE_BEFORE = /(?:急|气|烦|累|愁|热|饿|困|忙|吵|笑)得(?:我|人)?(?:都|真)?(?:要|想|快)?$/;
 // "练得腿都要断了", "孩子说脑袋要爆炸了": a body or a head "about to break" in a clause with 得 or 说 is a figure of speech.
-const HYPERBOLE_CLAUSE = /(?:得|说)[^，,。]{0,8}(?:都|快)?要(?:要)?(?:断|炸|爆炸|裂开|废|疯)了/;
+const HYPERBOLE_CLAUSE = /(?:得|说)[^，,。]{0,8}(?:都|快)?要[^，,。]{0,2}(?:断|炸|爆炸|裂开|废|疯)了/;
 // "开玩笑说要杀了你", "就是吓唬家长", "当然是气话": words the report itself says were not meant. Disarms threats and
 // self-harm talk, never an act ("不是开玩笑" stays armed).
-const NOT_MEANT = /(?<!不是|没有?|并非)(?:开玩笑|玩笑话|气话|吓唬|说说而已|夸张)|\b(?:joking|kidding|just a joke|figure of speech)\b/i;
+const NOT_MEANT = /(?<!开)玩笑|(?<!不是|没有?|并非)(?:开玩笑|说笑|气话|吓唬|说说而已|夸张|哈哈|嘻嘻|😂|🤣)|\b(?:joking|kidding|just a joke|figure of speech|lol|lmao|haha\w*)\b/i;
 // Questions about insurance or medical bills come after the injury, not during it.
 const AFTERMATH = /学平险|报销|理赔|医药费|保险公司|保险(?:能|可以)?赔|赔多少|拆线|\b(?:insurance claim|medical bills?|reimburse\w*)\b/i;
 // Something long past in the cue's own clause: "上学期有老师打过学生", "去年好多人中暑", "last year a teacher pushed him".
-const LONG_AGO = /去年|前年|上学期|上个学期|几年前|小时候|曾经|上次|上回|\b(?:last year|last term|last semester|years ago)\b/i;
+const LONG_AGO = /去年|前年|上学期|上个学期|几年前|小时候|曾经|上次|上回|那次|那回|\b(?:last year|last term|last semester|years ago)\b/i;
 // A report that says the matter is over ("后来学校处理了", "已经都好了", "it's resolved") disarms the cues before it, but
 // not a school's claim that it is ("学校说已经处理了"), and not what comes after ("…但现在又被打了").
-const RESOLVED = /(?<![说称讲])(?:已经|后来|早就|都已|均已|目前已)[^，,。！？!?医]{0,6}(?:处理了|处理好|处理完|处理过|解决了|道歉|赔偿|出院|康复|痊愈|好了|没事|找到了|开除|辞退|停职|处分|扑灭|修好)|(?:都|也|已经)没事了|(?:孩子们?|大家|学生们?)(?:都|也)(?:很)?(?:安全|平安|没事)|谣言|辟谣|不实消息|假消息|\b(?:rumou?rs?|hoax|fake news)\b|已经回(?:家|来)了|平安(?:回家|到家|无事)|(?<![没不未])修好了|(?:一天|两天|几天|第二天|当天|很快|马上)(?:就)?好了|虚惊一场|\b(?:(?:has|have|had) been (?:resolved|handled|dealt with|sorted)|was (?:resolved|handled|dealt with|sorted out)|it's resolved|is resolved|apologi[sz]ed|has (?:fully )?recovered|(?:is|are) (?:fine|ok|okay|safe) now|everyone (?:is|was) (?:fine|ok|okay|safe)|everyone's (?:fine|ok|okay|safe)|(?:was|were) found safe|came home safe|false alarm)\b/gi;
+const RESOLVED = /(?<![说称讲])(?:已经|后来|早就|都已|均已|目前已)[^，,。！？!?医]{0,6}(?:处理了|处理好|处理完|处理过|解决了|道歉|赔偿|赔了|出院|康复|痊愈|好了|没事|找到了|开除|辞退|停职|处分|扑灭|修好|查清|查明|赶走|请出去|请走|制止)|(?:都|也|已经)没事了|(?:孩子们?|大家|学生们?)(?:都|也)(?:很)?(?:安全|平安|没事)|谣言|辟谣|不实消息|假消息|\b(?:rumou?rs?|hoax|fake news)\b|已经回(?:家|来)了|平安(?:回家|到家|无事)|(?<![没不未])修好了|(?:一天|两天|几天|第二天|当天|当晚|很快|马上|睡一觉)[^，,。！？!?就]{0,3}就?(?:好了|找到了|回来了|出院了)|(?:马上|立刻|立即|及时|很快|当场)[^，,。！？!?]{0,6}(?:赶走了|制止了|拉开了|救上来了|拉上来了|撤离了)|虚惊一场|\b(?:(?:has|have|had) been (?:resolved|handled|dealt with|sorted)|was (?:resolved|handled|dealt with|sorted out)|it's resolved|is resolved|apologi[sz]ed|has (?:fully )?recovered|(?:is|are) (?:fine|ok|okay|safe) now|everyone (?:is|was) (?:fine|ok|okay|safe)|everyone's (?:fine|ok|okay|safe)|(?:was|were) found safe|came home safe|false alarm)\b/gi;
 const EN_NEGATION = /\b(?:no|not|nobody|none|never|without|didn't|hasn't|haven't|wasn't|weren't|isn't|luckily|prevent\w*|avoid)\b(?:\W+\w+){0,2}\W*$/i;
-const EN_HYPOTHETICAL = /\b(?:in case|if|could|might|worried|afraid|before (?:someone|anyone|a child|a kid))\b(?:\W+\w+){0,2}\W*$/i;
+const EN_HYPOTHETICAL = /\b(?:in case|if|what if|could|might|worried|afraid|one day|before (?:someone|anyone|a child|a kid))\b(?:\W+\w+){0,3}\W*$/i;
 // Whole clauses about safety lessons and drills talk about a risk, they do not report one.
 const DRILL_CONTEXT = /演练|安全教育|讲座|宣传|知识|主题班会|安全课|逃生|防溺水|\bdrills?\b|\bsafety (?:lessons?|education|classes|training|week)\b|\bawareness\b|\bprevention\b/i;
 // "Nobody was hurt" anywhere in the report disarms injury words and a collapse that already happened...
@@ -282,7 +290,7 @@ const NOBODY_HURT = /(?:没有?|无|未)(?:人|孩子|学生|小孩|同学)(?:�
 const NO_DANGER = /没什么大碍|没有大碍|无大碍|并无大碍|没什么大事|没大事|问题不大|不严重|已经处理好?了|(?:擦|蹭|磕|划)破(?:了)?(?:一)?点(?:儿)?皮|破了点皮|皮外伤|小伤|轻微|暂时没有?(?:危险|出事)|没有危险|不危险|暂无危险|暂时安全|\b(?:not dangerous|no danger|no immediate danger|nothing serious|nothing broken|minor (?:scratch|scrape|cut|bruise)|already treated|(?:nurse|doctor) (?:says|said) (?:it's|it is|he's|he is|she's|she is) (?:fine|ok|okay)|a bit swollen)\b/i;
 
 // Something that happened at another school, or on the news, is a question, not an emergency here.
-const ELSEWHERE = /(?:隔壁|别的|其他|外地|外省|外市|外县|邻县|邻市)[^，。]{0,4}(?:学校|地方|县|市|省|区)|新闻|报道|网上看到|网上说|视频里看到|\b(?:another school|other schools|on the news|in the news|news (?:report|story)|read about|saw (?:a|the) (?:report|video)|elsewhere|another (?:city|province|county|district))\b/i;
+const ELSEWHERE = /(?:隔壁|别的|其他|外地|外省|外市|外县|邻县|邻市)[^，,。]{0,4}(?:学校|地方|县|市|省|区)|新闻|报道|网上看到|网上说|视频里看到|\b(?:another school|other schools|on the news|in the news|news (?:report|story)|read about|saw (?:a|the) (?:report|video)|elsewhere|another (?:city|province|county|district))\b/i;
 
 export interface RiskHit {
   readonly group: CueGroup;
@@ -319,6 +327,17 @@ function clauseBounds(breaks: ReadonlyArray<[number, number]>, length: number, i
  */
 const LOOK_BACK = 80;
 
+// A worry about what could happen, anywhere in the report ("哪天掉下来砸到孩子怎么办", "what if a child…"): with no
+// present-danger cue, the learned model alone must not raise it.
+const WORRY = /万一|哪天|哪一天|有一天|有朝一日|迟早|早晚|以免|以防|免得|到时候|会不会|出了事|\b(?:what if|in case|one day|before someone)\b/i;
+// Figures of speech that sound like harm: "热死了", "累得要命", "吓死人", "想死的心都有".
+const FIGURE_OF_SPEECH = /(?:热|冷|累|困|饿|渴|烦|吵|气|吓|笑|挤|忙|闷|难吃|贵|疼)(?:死|坏)(?:了|人|啦)|(?:得|到)要命|要了命|的心都有|\b(?:killing (?:me|us|him|her)|dying of (?:heat|boredom)|bored to death)\b/i;
+// An event told as past ("上个月…", "前几天…") in a report that asks about its handling (bills, footage, a response),
+// not for help: the cue after the marker is disarmed unless the report says the harm is back or still going on.
+const RECENT_PAST = /上个?月|上(?:个)?(?:周|星期|礼拜)|前(?:几|两|一)?天|前段时间|前阵子|之前|那天|[一二两三四五六七八九十\d]{1,4}(?:天|周|个星期|个月)(?:以)?前|\b(?:last (?:week|month)|a (?:few days|week|month) ago|\w+ (?:days|weeks) ago)\b/i;
+const ASKS_ABOUT_HANDLING = /说法|监控|留样|处理结果|调查结果|追责|赔偿|医药费|报销|保险|责任|道歉|通报|结果|为什么没|\b(?:footage|cctv|compensation|medical bills?|who (?:is|was) responsible|what (?:was|has been) done|an? (?:explanation|answer|apology))\b/i;
+const STILL_GOING_ON = /又|还在|仍在|仍然|现在还|今天|今早|今晚|刚才|刚刚|正在|此刻|每天|天天|一直|\b(?:again|still|right now|today|tonight|every day)\b/i;
+
 // RESOLVED is global for matchAll; a stateful .test() on it would leak lastIndex into the next report's matchAll.
 const RESOLVED_ANYWHERE = new RegExp(RESOLVED.source, 'iu');
 
@@ -333,7 +352,9 @@ export function hasDefusingContext(normalized: string): boolean {
     ELSEWHERE.test(normalized) ||
     DRILL_CONTEXT.test(normalized) ||
     NOT_MEANT.test(normalized) ||
-    AFTERMATH.test(normalized)
+    AFTERMATH.test(normalized) ||
+    WORRY.test(normalized) ||
+    FIGURE_OF_SPEECH.test(normalized)
   );
 }
 
@@ -343,6 +364,7 @@ export function findRiskCues(normalized: string): RiskHit[] {
   const noDanger = NO_DANGER.test(normalized);
   const aftermath = AFTERMATH.test(normalized);
   const notMeant = NOT_MEANT.test(normalized);
+  const toldAsPast = ASKS_ABOUT_HANDLING.test(normalized) && !STILL_GOING_ON.test(normalized);
   let resolvedAt = -1;
   for (const match of normalized.matchAll(RESOLVED)) resolvedAt = match.index;
   const hits: RiskHit[] = [];
@@ -353,19 +375,21 @@ export function findRiskCues(normalized: string): RiskHit[] {
   if (!hasHan && !hasLatin) return hits;
   const breaks = clauseBreaks(normalized);
   // Facts about a whole clause, computed once per clause rather than once per cue in it.
-  const clauseFacts = new Map<string, { drill: boolean; elsewhere: boolean; hyperbole: boolean; longAgoEnd: number }>();
+  const clauseFacts = new Map<string, { drill: boolean; elsewhere: boolean; hyperbole: boolean; longAgoEnd: number; pastEnd: number }>();
   const factsOf = (start: number, end: number) => {
     const key = `${start}:${end}`;
     let facts = clauseFacts.get(key);
     if (!facts) {
       const text = normalized.slice(start, end);
       const longAgo = LONG_AGO.exec(text);
+      const past = toldAsPast ? RECENT_PAST.exec(text) : null;
       facts = {
         drill: DRILL_CONTEXT.test(text),
         elsewhere: ELSEWHERE.test(text),
         hyperbole: HYPERBOLE_CLAUSE.test(text),
         // Where the clause's first mention of the long past ends: a cue after it is in the past.
         longAgoEnd: longAgo ? start + longAgo.index + longAgo[0].length : Number.POSITIVE_INFINITY,
+        pastEnd: past ? start + past.index + past[0].length : Number.POSITIVE_INFINITY,
       };
       clauseFacts.set(key, facts);
     }
@@ -386,9 +410,10 @@ export function findRiskCues(normalized: string): RiskHit[] {
       const facts = factsOf(clause.start, Math.max(clause.end, end));
       const negated =
         ZH_NEGATION.test(before.replace(FALSE_NEGATORS, '_')) ||
-        (!riskCue.imminent && (ZH_HYPOTHETICAL.test(before) || EN_HYPOTHETICAL.test(before))) ||
+        (!riskCue.imminent && (ZH_HYPOTHETICAL.test(before) || ZH_HYPOTHETICAL_INSIDE.test(match[0]) || EN_HYPOTHETICAL.test(before))) ||
         facts.longAgoEnd <= start ||
-        (riskCue.group === 'self_harm' && HYPERBOLE_BEFORE.test(before)) ||
+        facts.pastEnd <= start ||
+        (riskCue.group === 'self_harm' && (HYPERBOLE_BEFORE.test(before) || HYPERBOLE_AFTER.test(normalized.slice(end, end + 4)))) ||
         (notMeant && (riskCue.group === 'self_harm' || riskCue.group === 'threat')) ||
         (aftermath && riskCue.group === 'injury') ||
         (['injury', 'fire', 'structure', 'self_harm', 'threat'].includes(riskCue.group) && facts.hyperbole) ||
