@@ -1,3 +1,4 @@
+import { normalizeText } from '../classify/offline/text-features.ts';
 import type { Kind } from '../domain/classification.ts';
 
 /**
@@ -7,12 +8,17 @@ import type { Kind } from '../domain/classification.ts';
 
 // Question particles and words, and English openings; alternations of literals, so linear in the text.
 // 几 only where it asks (几点, 几号, 星期几): "几片", "几个" are "a few" (希望多开几片球场 is a suggestion).
-// "开不开", "让不让": a verb, 不, the same verb (a back-reference to one character: constant work per position).
-const CHINESE_QUESTION = /[？?]|吗|呢[\s，。,.!！]*$|什么|啥|怎么|怎样|如何|为什么|哪|谁|几(?:点|号|月|时|岁|年级|天能|天可以|天内)|[星礼]期几|周几|多少|多久|多长|是否|可以不|请问|想问|咨询|问一下|问下|(\p{Script=Han})不\1/u;
+// 几个月 unless it looks back (前几个月, 这几个月: "a few months").
+// "开不开", "让不让", "有没有": a verb, 不 or 没, the same verb (a back-reference to one character: constant work per position).
+// A bare topic ending in what is wanted ("春节期间体育馆开放时间", "招生办联系方式") asks for it.
+const CHINESE_QUESTION =
+  /[？?]|吗|嘛[\s，。,.!！]*$|呢[\s，。,.!！]*$|什么|啥|咋|怎么|怎样|如何|为什么|哪|谁|第几|几(?:点|号|月|时|岁|周岁|年级|天能|天可以|天内)|(?<![前这那好近头])几个月|[星礼]期几|周几|多少|多久|多长|是否|可以不|请问|想问|咨询|问一下|问下|(\p{Script=Han})[不没]\1|(?:时间|电话|联系方式|地址|流程|条件|标准|办法)[\s，。,.!！]*$/u;
 const ENGLISH_QUESTION = /^\s*(?:how|what|when|where|which|who|whom|whose|why|can|could|may|is|are|am|do|does|did|will|would|should|shall|has|have)\b/i;
 
+/** Traditional characters (嗎, 幾點, 怎麼) and full-width forms read as the simplified, half-width ones. */
 export function looksLikeQuestion(text: string): boolean {
-  return CHINESE_QUESTION.test(text) || ENGLISH_QUESTION.test(text);
+  const normalized = normalizeText(text);
+  return CHINESE_QUESTION.test(normalized) || ENGLISH_QUESTION.test(normalized);
 }
 
 // Words of a grievance: something went wrong and someone is to blame. Literal alternations, linear.
@@ -21,17 +27,32 @@ const GRIEVANCE =
 
 /** A text that reports something wrong, whatever its question mark says. */
 export function soundsLikeGrievance(text: string): boolean {
-  return GRIEVANCE.test(text);
+  return GRIEVANCE.test(normalizeText(text));
+}
+
+// Greetings, courtesies and questions about the bot itself: what is left without them says whether a message
+// asks anything about the bureau's services. Literal alternations only, so linear in the text.
+const COURTESY =
+  /你们好|你好|您好|大家好|[早晚]上好|[上下中]午好|哈喽|嗨|在吗|在不在|在么|有人吗|有人在吗|请问|打扰了|打扰一下|麻烦问一下|谢谢|多谢|感谢|辛苦了|你是谁|你是机器人吗|是机器人吗|是不是机器人|机器人|人工客服|人工|客服|测试|试试|\b(?:hi|hello|hey|thanks|thank you|anyone there|are you there|who are you|are you a bot|is this a bot|are you human|good (?:morning|afternoon|evening)|test(?:ing)?)\b/giu;
+
+/** Nothing but greetings, courtesies or questions about the bot ("你好，在吗？", "人工客服在不在"). */
+export function isSmallTalk(text: string): boolean {
+  const rest = normalizeText(text).replace(COURTESY, ' ');
+  const han = rest.match(/\p{Script=Han}/gu)?.length ?? 0;
+  const latinWords = rest.match(/[A-Za-z]{2,}/g)?.length ?? 0;
+  return han < 2 && latinWords < 2;
 }
 
 /**
  * The classifier's "complaint" stands unless the text is plainly a question with no grievance in it: the
- * offline classifier calls many bare questions (对口哪个初中) complaints, and those deserve the answer.
+ * offline classifier calls many bare questions (对口哪个初中) complaints, and those deserve the answer. Praise
+ * and chit-chat are tried when they ask something beyond small talk: the offline classifier calls many bare
+ * questions (请问游泳馆几点开门) chit-chat.
  */
 export function mayAnswerFromKnowledge(kind: Kind, text: string): boolean {
-  if (soundsLikeGrievance(text)) return false;
-  // Thanks and small talk ("你好，在吗？") are not questions about the bureau's services.
-  if (kind === 'praise' || (kind as string) === 'chitchat') return false;
+  // "请问有人吗" asks nothing the base answers, whatever the classifier calls it.
+  if (soundsLikeGrievance(text) || isSmallTalk(text)) return false;
+  if (kind === 'praise' || kind === 'chitchat') return looksLikeQuestion(text);
   if (kind === 'complaint') return looksLikeQuestion(text);
   return kind === 'inquiry' || looksLikeQuestion(text);
 }

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildKnowledgeBase, entryId, isExpired, parseKnowledgeFile, splitByExpiry } from '../../src/knowledge/knowledge-base.ts';
+import { createOfflineClassifier, loadExamples } from '../../src/classify/offline/offline-classifier.ts';
+import { loadCatalogue } from '../../src/domain/categories.ts';
+import { buildKnowledgeBase, entryId, isExpired, parseKnowledgeFile, splitByExpiry, type KnowledgeEntry } from '../../src/knowledge/knowledge-base.ts';
 import { readKnowledgeDir } from '../../src/knowledge/knowledge-folder.ts';
 import { checkKnowledgeAnswer, unsupportedNumbers } from '../../src/knowledge/llm-composer.ts';
-import { looksLikeQuestion, mayAnswerFromKnowledge, soundsLikeGrievance } from '../../src/knowledge/question.ts';
-import { createRetrieval, decide } from '../../src/knowledge/retrieval.ts';
+import { isSmallTalk, looksLikeQuestion, mayAnswerFromKnowledge, soundsLikeGrievance } from '../../src/knowledge/question.ts';
+import { createRetrieval, decide, type Scored } from '../../src/knowledge/retrieval.ts';
 
 const FILE = `# 场馆
 
@@ -87,6 +89,21 @@ describe('retrieval', () => {
     // "几点开门" is in one heading, "区…馆" in both: too close to call.
     expect(decide(retrieval.search('区馆几点')).confident).toBe(false);
   });
+
+  it('answers a clear winner with less coverage: no other entry comes within 0.3 of it', () => {
+    const [pool, gym] = entries as [KnowledgeEntry, KnowledgeEntry];
+    const ranked = (best: number, second: number): Scored[] => [
+      { entry: pool, score: 20, coverage: best },
+      { entry: gym, score: 5, coverage: second },
+    ];
+    expect(decide(ranked(0.45, 0.1))).toMatchObject({ confident: true, best: { entry: { title: pool.title } } });
+    expect(decide(ranked(0.45, 0.2)).confident).toBe(false); // a gap of 0.25: not clear
+    expect(decide(ranked(0.38, 0)).confident).toBe(false); // too little of the question
+    expect(decide(ranked(0.7, 0.66)).confident).toBe(true); // covered: a small gap is enough
+    // A real paraphrase that shares only some words with its entry, and none with the other.
+    const hit = decide(createRetrieval(entries).search('周一下午游泳馆开吗，最晚到几点'));
+    expect(hit.confident && hit.best.entry.title).toBe('区游泳馆每天几点到几点开放？');
+  });
 });
 
 describe('which reports may be answered', () => {
@@ -100,12 +117,41 @@ describe('which reports may be answered', () => {
     expect(looksLikeQuestion('When does registration start')).toBe(true);
   });
 
+  it('reads traditional characters, 咋, 第几, 有没有 and a bare "…时间" as questions; "前几个月" is not one', () => {
+    for (const text of ['在職老師可以在外面補課嗎', '區體育館幾點開門', '交的学费咋办', '户口在学区里能排第几', '幼儿园有没有贫困补助', '春节期间体育馆开放时间', '外地来的，社保要交满几个月']) {
+      expect([text, looksLikeQuestion(text)]).toEqual([text, true]);
+    }
+    for (const text of ['前几个月交的钱', '食堂饭菜里有头发', '希望多开几片球场']) expect([text, looksLikeQuestion(text)]).toEqual([text, false]);
+    expect(soundsLikeGrievance('培訓機構騙人')).toBe(true);
+  });
+
+  it('the offline classifier calls some bare questions chit-chat (the bot test of the same question relies on it)', async () => {
+    const offline = createOfflineClassifier({ catalogue: loadCatalogue(), examples: loadExamples() });
+    const labelled = await offline.classify('明年中考几号考？');
+    expect(labelled.success && labelled.data.kind).toBe('chitchat');
+  });
+
+  it('questions the classifier calls chit-chat or praise yes; greetings and questions about the bot no, whatever the kind', () => {
+    expect(mayAnswerFromKnowledge('chitchat', '请问游泳馆几点开门')).toBe(true);
+    expect(mayAnswerFromKnowledge('praise', '谢谢老师！请问明年中考几号考？')).toBe(true);
+    expect(mayAnswerFromKnowledge('chitchat', '哈哈好的')).toBe(false);
+    expect(mayAnswerFromKnowledge('praise', '感谢王老师的耐心！')).toBe(false);
+    for (const kind of ['chitchat', 'inquiry', 'complaint'] as const) {
+      for (const text of ['你好，在吗？', '您好，请问有人吗？', '人工客服在不在', '你是机器人吗？', 'Hello, are you there?', 'Hi! Who are you?']) {
+        expect([kind, text, mayAnswerFromKnowledge(kind, text)]).toEqual([kind, text, false]);
+      }
+    }
+    expect(isSmallTalk('你好，请问体育馆周一开门吗')).toBe(false);
+    expect(isSmallTalk('Hello, when does the pool open?')).toBe(false);
+  });
+
   it('decides in linear time on hostile text', () => {
-    const hostile = ['不'.repeat(50_000), '么 '.repeat(50_000), '呢'.repeat(50_000) + 'x', 'a'.repeat(100_000), '开不'.repeat(50_000), '\u200b'.repeat(50_000)];
+    const hostile = ['不'.repeat(50_000), '么 '.repeat(50_000), '呢'.repeat(50_000) + 'x', 'a'.repeat(100_000), '开不'.repeat(50_000), '\u200b'.repeat(50_000), '你好'.repeat(50_000), 'hello '.repeat(20_000) + 'x', 'thank '.repeat(20_000), 'good '.repeat(20_000)];
     for (const text of hostile) {
       const started = performance.now();
       looksLikeQuestion(text);
       soundsLikeGrievance(text);
+      isSmallTalk(text);
       expect(performance.now() - started).toBeLessThan(200);
     }
   });

@@ -97,6 +97,55 @@ describe('a resident who asks a question the knowledge base answers', () => {
   });
 });
 
+describe('a question the classifier takes for small talk', () => {
+  // The offline classifier (what the harness runs) calls this bare question chit-chat (knowledge-base.test.ts).
+  const CHITCHAT_QUESTION = '明年中考几号考？';
+
+  it('still gets the entry with 是/否, and is kept as an inquiry, not small talk', async () => {
+    h = await createHarness({ now: clock });
+    await h.send(privateText(resident(15), CHITCHAT_QUESTION));
+    const sent = h.sent(15);
+    expect(sent).toHaveLength(1);
+    expect(String(sent[0]!.payload.text)).toContain('2027年中考是哪几天？');
+    expect(String(sent[0]!.payload.text)).toContain('这解答了您的问题吗？');
+    const report = reportOf(15);
+    expect(buttonsOf(sent[0]!).map((b) => b.text)).toEqual(['是', '否']);
+    expect(report).toMatchObject({ kind: 'inquiry', problem_id: null });
+    expect(question(Number(report.id))).toMatchObject({ status: 'offered', entry_title: '2027年中考是哪几天？' });
+  });
+
+  it('pressed no, becomes an inquiry ticket staff see, not the chit-chat reply', async () => {
+    h = await createHarness({ now: clock });
+    const me = resident(16);
+    await h.send(privateText(me, CHITCHAT_QUESTION));
+    const id = Number(reportOf(16).id);
+    await h.send(callback(16, me, `kb:n:${id}`, 10_000));
+    const last = h.texts(16).at(-1)!;
+    expect(last).toContain(`#${id}`);
+    expect(last).not.toContain('群众意见反映渠道');
+    expect(reportOf(16)).toMatchObject({ kind: 'inquiry' });
+    expect(reportOf(16).problem_id).not.toBeNull();
+    expect(question(id)).toMatchObject({ status: 'declined' });
+  });
+
+  it('a greeting that asks nothing gets the chit-chat reply, never an entry', async () => {
+    h = await createHarness({ now: clock });
+    await h.send(privateText(resident(17), '你好，在吗？'));
+    expect(h.texts(17)).toHaveLength(1);
+    expect(h.texts(17)[0]).toContain('群众意见反映渠道');
+    expect(reportOf(17)).toMatchObject({ kind: 'chitchat', problem_id: null });
+    // "请问有人吗" once got the admissions office's telephone entry (有人 is in its text): small talk is never looked up.
+    for (const [chat, text] of [[17, '你好，在吗？'], [18, '您好，请问有人吗？'], [19, 'Hello, are you there?']] as const) {
+      if (chat !== 17) await h.send(privateText(resident(chat), text));
+      expect(h.texts(chat)).toHaveLength(1);
+      expect(h.texts(chat)[0]).not.toContain('这解答了您的问题吗');
+      expect(h.texts(chat)[0]).not.toContain('Did this answer');
+      expect(buttonsOf(h.sent(chat)[0]!)).toEqual([]);
+      expect(question(Number(reportOf(chat).id))).toBeUndefined();
+    }
+  });
+});
+
 describe('the knowledge base never replaces a ticket when it should not', () => {
   it('a question it has no confident answer for gets the normal ticket, and staff see it in /questions', async () => {
     h = await createHarness({ now: clock });

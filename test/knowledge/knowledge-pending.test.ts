@@ -85,6 +85,42 @@ describe('"add to knowledge base" from a resolved inquiry', () => {
   });
 });
 
+describe('the "resolved" confirmation of an inquiry', () => {
+  it('carries the 📥 button: one press writes the draft; a forged press elsewhere writes nothing; a complaint gets none', async () => {
+    h = await createHarness({ now: clock, env: { KNOWLEDGE_DIR: copyOfSample() } });
+    // A question the base answers, declined by its resident: an inquiry on the problem list (the real way, no SQL).
+    const me = resident(65);
+    await h.send(privateText(me, '明年中考几号考？'));
+    const reportId = Number(reportOf(65).id);
+    await h.send(callback(65, me, `kb:n:${reportId}`));
+    const problemId = Number(reportOf(65).problem_id);
+    expect(h.app.db.prepare('SELECT kind FROM problems WHERE id = ?').get(problemId)).toEqual({ kind: 'inquiry' });
+
+    await h.send(groupText(STAFF_CHAT, staffMember, `/resolve ${problemId} 2027年中考6月20日至22日，具体以准考证为准。`));
+    expect(h.texts(STAFF_CHAT).at(-1)).toContain(`#${problemId}`);
+    expect(h.buttons(STAFF_CHAT)).toEqual([[{ text: '📥 加入知识库', callback_data: `kbadd:${problemId}` }]]);
+
+    // Forged: the same callback from a resident's private chat and from a chat that is not the bureau's.
+    await h.send(callback(65, me, `kbadd:${problemId}`));
+    await h.send(callback(-100_555, staffMember, `kbadd:${problemId}`));
+    expect(drafts()).toEqual([]);
+    expect(callbackAnswers().slice(-2)).toEqual(['这个按钮已失效。', 'This button is no longer valid.']);
+
+    await h.press(STAFF_CHAT, staffMember, `kbadd:${problemId}`);
+    expect(drafts()).toEqual([`2026-12-04-problem-${problemId}.md`]);
+    expect(readFileSync(join(folder, '_pending', drafts()[0]!), 'utf8')).toContain('## 明年中考几号考？\n2027年中考6月20日至22日');
+
+    // A complaint resolved: the confirmation has no button.
+    await h.send(privateText(resident(66), '城关一小门口的路灯坏了一个月了，晚上接孩子很危险'));
+    const complaint = Number(reportOf(66).problem_id);
+    expect(h.app.db.prepare('SELECT kind FROM problems WHERE id = ?').get(complaint)).toEqual({ kind: 'complaint' });
+    await h.send(groupText(STAFF_CHAT, staffMember, `/resolve ${complaint} 已修好。`));
+    expect(h.texts(STAFF_CHAT).at(-1)).toContain(`#${complaint}`);
+    expect(h.buttons(STAFF_CHAT)).toEqual([[{ text: '📥 加入知识库', callback_data: `kbadd:${problemId}` }]]); // still the earlier message's
+    expect(buttonsOf(h.sent(STAFF_CHAT).at(-1))).toEqual([]);
+  });
+});
+
 describe('a draft file', () => {
   it('has a safe name and a one-line heading whatever the resident wrote, and no heading inside the answer', () => {
     const hostile = `../../etc/passwd\n## 注入的条目？\r\n${'#'.repeat(5000)}\u202e 手机13812345678`;

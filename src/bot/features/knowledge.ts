@@ -10,6 +10,7 @@ import type { KnowledgeStore } from '../../knowledge/knowledge-store.ts';
 import { checkPending, PENDING_DIR, type PendingEntries } from '../../knowledge/pending-entry.ts';
 import type { ProblemStore } from '../../problems/problem-store.ts';
 import type { KnowledgeFeedback } from '../../pipeline/knowledge-feedback.ts';
+import type { Button } from '../../outbox/outbox.ts';
 import { KNOWLEDGE_PATTERN, type KnowledgeReplies } from '../../replies/knowledge-replies.ts';
 import type { BotContext } from '../context.ts';
 
@@ -26,17 +27,34 @@ export interface KnowledgeFeatureDeps {
   timezone: string;
   now: () => number;
   /** "Add to knowledge base" from a resolved inquiry; absent: /kb add is not offered. */
-  pending?: { entries: PendingEntries; problems: Pick<ProblemStore, 'get' | 'history' | 'sampleTextsOf'> };
+  pending?: { entries: PendingEntries; problems: PendingProblems };
 }
 
 /** Callback data of "add to knowledge base": kbadd:<problem>. */
 export const ADD_TO_KNOWLEDGE_PATTERN = /^kbadd:(\d{1,9})$/;
+const addToKnowledgeData = (problemId: number) => `kbadd:${problemId}`;
 
-/** The button, for any staff message about a resolved inquiry (the lead may put it on the resolution notice). */
+/** The button, for any staff message about a resolved inquiry. */
 export const addToKnowledgeButton = (tr: Translator, language: Language, problemId: number) => ({
   text: tr.t(language, 'kb.add_button'),
-  callback_data: `kbadd:${problemId}`,
+  callback_data: addToKnowledgeData(problemId),
 });
+
+type PendingProblems = Pick<ProblemStore, 'get' | 'history' | 'sampleTextsOf'>;
+
+/** The problem as a draft entry may be written from it, checked again at every press. */
+function pendingCheck(problems: PendingProblems, problemId: number) {
+  const problem = problems.get(problemId);
+  return checkPending(problem, problem ? problems.history(problemId) : [], problem ? (problems.sampleTextsOf([problemId], 1).get(problemId) ?? []) : []);
+}
+
+/**
+ * The 📥 button under the staff's "resolved" confirmation, when what was resolved is an inquiry with an answer:
+ * one press writes the draft (the same callback as `/kb add N`). No button for anything else.
+ */
+export function resolvedInquiryButtons(deps: { tr: Translator; staffLanguage: Language; problems: PendingProblems }): (problemId: number) => Button[][] {
+  return (problemId) => (pendingCheck(deps.problems, problemId).ok ? [[{ text: deps.tr.t(deps.staffLanguage, 'kb.add_button'), data: addToKnowledgeData(problemId) }]] : []);
+}
 
 /**
  * The knowledge base in Telegram: the resident's yes/no under an answer, and for staff `/kb` (entries,
@@ -67,19 +85,13 @@ export function createKnowledgeFeature(deps: KnowledgeFeatureDeps): Composer<Bot
     for (const part of splitMessage(html)) await ctx.reply(part, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
   }
 
-  /** The problem as a draft entry may be written from it, checked again at every press. */
-  function pendingCheck(problemId: number) {
-    const problems = deps.pending!.problems;
-    const problem = problems.get(problemId);
-    return checkPending(problem, problem ? problems.history(problemId) : [], problem ? (problems.sampleTextsOf([problemId], 1).get(problemId) ?? []) : []);
-  }
 
   staff.command('kb', async (ctx) => {
     const add = /^add(?:\s+#?(\d{1,9}))?\s*$/i.exec(ctx.match.trim());
     if (add && deps.pending) {
       if (!add[1]) return send(ctx, tr.t(lang, 'kb.add_usage'));
       const problemId = Number(add[1]);
-      const check = pendingCheck(problemId);
+      const check = pendingCheck(deps.pending.problems, problemId);
       if (!check.ok) return send(ctx, tr.t(lang, `kb.add_refused.${check.reason}`));
       const preview = tr.t(lang, 'kb.add_preview', { id: problemId, question: clip(check.question, 300), answer: clip(check.answer, 1500), folder: `${PENDING_DIR}/` });
       await ctx.reply(preview, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, reply_markup: { inline_keyboard: [[addToKnowledgeButton(tr, lang, problemId)]] } });
@@ -113,7 +125,7 @@ export function createKnowledgeFeature(deps: KnowledgeFeatureDeps): Composer<Bot
       return;
     }
     const problemId = Number(ctx.match[1]);
-    const check = pendingCheck(problemId);
+    const check = pendingCheck(deps.pending.problems, problemId);
     if (!check.ok) {
       await ctx.answerCallbackQuery({ text: tr.t(lang, `kb.add_refused.${check.reason}`) });
       return;
