@@ -1,8 +1,10 @@
 import { seededRandom } from '../domain/random.ts';
 import type { App } from '../app.ts';
 import { loadExamples, type LabelledExample } from '../classify/offline/examples.ts';
-import type { Actor } from '../problems/problem.ts';
-import type { FixedAnswer } from '../problems/problem-desk.ts';
+import type { Actor, Problem } from '../problems/problem.ts';
+import type { FixedAnswer } from '../desk/problem-desk.ts';
+import { RETURN_REASONS, type ReturnReason } from '../replies/unit-views.ts';
+import { createUnitChats } from '../units/unit-chats.ts';
 import type { Unit } from '../units/unit-directory.ts';
 import { privateTextUpdate } from './offline-telegram.ts';
 
@@ -12,7 +14,9 @@ import { privateTextUpdate } from './offline-telegram.ts';
  * through the real desk, residents answer the "is it fixed?" survey. Some units answer within hours and
  * fix things; some are slow and leave problems overdue; a few matters are reported by many residents
  * (widespread) or come back after being fixed (recurring); some reports are urgent; near the end one matter is
- * reported at several schools within days (a district-wide theme, 一类问题).
+ * reported at several schools within days (a district-wide theme, 一类问题). Units with their own chat (issue 13)
+ * take part: they sign for dispatches (or return them with a reason, and the bureau re-assigns), ask for extensions the
+ * bureau approves or refuses, report progress and send their result to the bureau's review, which may send it back.
  *
  * Deterministic for a seed: the same seed, start and options give the same database. Time comes from
  * the clock the app was created with; the simulation moves it forward and leaves it at the end.
@@ -52,6 +56,11 @@ export interface SimulationOptions {
   examples?: readonly LabelledExample[];
   /** Called after each simulated day. */
   onDay?: (day: number, days: number) => void;
+  /**
+   * Units' own chats (issue 13), bound when the history starts through the real one-time code. Problems of their
+   * units go round the units' loop through the unit desk; the others are handled by the bureau alone. Default: none.
+   */
+  unitChats?: ReadonlyArray<{ chatId: number; units: readonly string[]; userId: number }>;
 }
 
 export interface SimulationSummary {
@@ -60,6 +69,8 @@ export interface SimulationSummary {
   reports: number;
   problems: number;
   staffActions: number;
+  /** Actions taken in units' chats: sign-for, return (and its note), extension request, progress, result. */
+  unitActions: number;
   surveyAnswers: number;
 }
 
@@ -76,12 +87,30 @@ interface TierBehaviour {
   answers: [number, number, number];
   /** Weights of ratings 1–5. */
   ratings: [number, number, number, number, number];
+  /** A unit with its own chat: chance it signs for a dispatch at all, and after how many hours. */
+  sign: number;
+  signHours: [number, number];
+  /** Chance it returns a dispatch instead (not ours, wrong unit, duplicate). */
+  giveBack: number;
+  /** Chance it asks for more time while handling a problem. */
+  extend: number;
+  /** Chance the bureau approves its result at a review. */
+  passReview: number;
 }
 
 const BEHAVIOUR: Record<Tier, TierBehaviour> = {
-  prompt: { respond: 0.99, respondHours: [1, 9], resolve: 0.97, resolveDays: [1, 3], answers: [0.8, 0.15, 0.05], ratings: [0, 0.02, 0.08, 0.3, 0.6] },
-  steady: { respond: 0.95, respondHours: [6, 34], resolve: 0.9, resolveDays: [2, 6], answers: [0.55, 0.3, 0.15], ratings: [0.05, 0.1, 0.25, 0.35, 0.25] },
-  slow: { respond: 0.85, respondHours: [20, 96], resolve: 0.6, resolveDays: [5, 14], answers: [0.25, 0.3, 0.45], ratings: [0.25, 0.25, 0.25, 0.15, 0.1] },
+  prompt: {
+    respond: 0.99, respondHours: [1, 9], resolve: 0.97, resolveDays: [1, 3], answers: [0.8, 0.15, 0.05], ratings: [0, 0.02, 0.08, 0.3, 0.6],
+    sign: 1, signHours: [0.2, 5], giveBack: 0.05, extend: 0.08, passReview: 0.9,
+  },
+  steady: {
+    respond: 0.95, respondHours: [6, 34], resolve: 0.9, resolveDays: [2, 6], answers: [0.55, 0.3, 0.15], ratings: [0.05, 0.1, 0.25, 0.35, 0.25],
+    sign: 0.96, signHours: [2, 30], giveBack: 0.08, extend: 0.15, passReview: 0.8,
+  },
+  slow: {
+    respond: 0.85, respondHours: [20, 96], resolve: 0.6, resolveDays: [5, 14], answers: [0.25, 0.3, 0.45], ratings: [0.25, 0.25, 0.25, 0.15, 0.1],
+    sign: 0.85, signHours: [12, 72], giveBack: 0.12, extend: 0.3, passReview: 0.6,
+  },
 };
 
 const HOUR = 3_600_000;
@@ -110,6 +139,16 @@ const ZH_ME_TOO = ['', '我也反映一下，', '同样的情况：', '我们班
 /** Subtopics the sample's district-wide theme is drawn from, the first with enough labelled examples. */
 const THEME_SUBTOPICS = ['study_burden.homework', 'food.quality_temperature', 'facilities.heating_cooling'];
 const RESOLVE_NOTES = ['已核实并整改完毕', '已责成学校整改，现已落实', '已约谈负责人并完成整改', '已处理，后续将加强检查'];
+// What units write in their own chat (issue 13).
+const PROGRESS_NOTES = ['已安排专人核实，正在整改', '已与家长沟通了解情况，正在处理', '已报修，等待维修人员上门', '已召开专题会研究整改方案'];
+const RESULT_NOTES = ['已整改完毕，并加强日常巡查', '已与反映人沟通并落实整改措施', '已更换损坏设施，经复查运行正常', '已对相关人员批评教育，并建立长效机制'];
+const EXTEND_NOTES = ['需要采购配件，到货约一周', '涉及维修工程，需走采购程序', '需与相关部门协调，时间较长', '整改经费正在审批'];
+const REJECT_NOTES = ['整改说明过于简单，请补充具体措施', '居民反映问题仍然存在，请再次核实', '请说明后续如何防止再次发生'];
+const RETURN_NOTES: Record<ReturnReason, string> = {
+  not_ours: '此事不属于本校职责范围，建议转相关科室办理',
+  wrong_unit: '反映的不是本校，请核实后改派',
+  duplicate: '与本校正在办理的问题相同',
+};
 
 /** Seeded choices: the same district everywhere for a seed. */
 function random(seed: number) {
@@ -155,7 +194,16 @@ type SimEvent =
   | { at: number; kind: 'progress'; problemId: number }
   | { at: number; kind: 'resolve'; problemId: number }
   | { at: number; kind: 'answer'; reportId: number; residentId: number; fixed: FixedAnswer; rating: number | undefined }
-  | { at: number; kind: 'recur'; problemId: number };
+  | { at: number; kind: 'recur'; problemId: number }
+  // The units' loop (issue 13): in the unit's chat, then the bureau's decisions.
+  | { at: number; kind: 'unit-sign'; problemId: number }
+  | { at: number; kind: 'unit-return'; problemId: number; reason: ReturnReason }
+  | { at: number; kind: 'reassign'; problemId: number; reason: ReturnReason; from: string }
+  | { at: number; kind: 'unit-extend'; problemId: number }
+  | { at: number; kind: 'decide-extension'; requestId: number }
+  | { at: number; kind: 'unit-progress'; problemId: number }
+  | { at: number; kind: 'unit-submit'; problemId: number }
+  | { at: number; kind: 'decide-review'; requestId: number; problemId: number };
 
 /**
  * Run `options.weeks` weeks of activity from the clock's current time (a Monday 00:00 makes them calendar weeks).
@@ -166,10 +214,20 @@ export async function simulateActivity(app: App, options: SimulationOptions): Pr
   const { clock } = options;
   const from = clock.now();
   const to = from + options.weeks * 7 * DAY;
-  const staff: Actor = { type: 'staff', userId: options.staffUserId ?? 9_900_001 };
+  const staffUserId = options.staffUserId ?? 9_900_001;
+  const staff: Actor = { type: 'staff', userId: staffUserId };
   const examples = options.examples ?? loadExamples();
   const units = app.units.all();
-  const summary: SimulationSummary = { from, to, reports: 0, problems: 0, staffActions: 0, surveyAnswers: 0 };
+  const summary: SimulationSummary = { from, to, reports: 0, problems: 0, staffActions: 0, unitActions: 0, surveyAnswers: 0 };
+
+  // Units' own chats, bound as the bureau binds them: a one-time code issued by staff, redeemed in the unit's chat.
+  const unitChats = createUnitChats(app.db);
+  const principals = new Map<number, number>();
+  for (const chat of options.unitChats ?? []) {
+    const unitIds = chat.units.map((name) => app.units.resolve(name)?.id).filter((id): id is string => id !== undefined);
+    principals.set(chat.chatId, chat.userId);
+    if (unitIds.length > 0 && !unitChats.isUnitChat(chat.chatId)) unitChats.redeem(unitChats.issueCode(unitIds, staffUserId, from), chat.chatId, from);
+  }
 
   // Units' habits: a few answer within hours, a few are slow, most are in between.
   const tiers = new Map<string, Tier>();
@@ -289,6 +347,8 @@ export async function simulateActivity(app: App, options: SimulationOptions): Pr
      WHERE f.problem_id = ? AND f.fixed IS NULL AND r.resident_id IS NOT NULL`,
   );
   const problemCount = app.db.prepare('SELECT COUNT(*) FROM problems WHERE created_at >= ? AND created_at < ?').pluck();
+  // The request a unit just made (read only: the bureau's buttons carry its id).
+  const lastRequest = app.db.prepare('SELECT id FROM unit_requests WHERE problem_id = ? AND kind = ? ORDER BY id DESC LIMIT 1').pluck();
 
   const behaviourFor = (problemId: number) => {
     const problem = app.problems.get(problemId);
@@ -296,7 +356,59 @@ export async function simulateActivity(app: App, options: SimulationOptions): Pr
     return { problem, unitId, behaviour: BEHAVIOUR[tierOf(unitId)] };
   };
 
+  /** The unit's chat and its principal, when the problem's responsible unit has a chat. */
+  function unitSide(problemId: number): { problem: Problem; chatId: number; userId: number } | undefined {
+    const problem = app.problems.get(problemId);
+    const chatId = problem?.responsibleUnitId ? unitChats.chatsOf(problem.responsibleUnitId)[0] : undefined;
+    return problem && chatId !== undefined ? { problem, chatId, userId: principals.get(chatId) ?? staffUserId } : undefined;
+  }
+
+  /**
+   * Just assigned to a unit with its own chat: it signs for the dispatch within its usual hours and handles it, or
+   * returns it; a few never sign (the ladder reminds them). False when the unit has no chat: the bureau handles it.
+   */
+  function planDispatch(problemId: number, at: number): boolean {
+    const side = unitSide(problemId);
+    if (!side) return false;
+    const { behaviour, unitId } = behaviourFor(problemId);
+    const hours = rng.between(...behaviour.signHours) / (side.problem.urgent ? (tierOf(unitId) === 'slow' ? 1.5 : 4) : 1);
+    const signAt = at + Math.round(hours * HOUR);
+    if (rng.chance(behaviour.giveBack)) {
+      schedule({ at: signAt, kind: 'unit-return', problemId, reason: rng.pick(RETURN_REASONS) });
+    } else if (rng.chance(behaviour.sign)) {
+      schedule({ at: signAt, kind: 'unit-sign', problemId });
+      planResolution(problemId, signAt);
+    }
+    return true;
+  }
+
+  /** A unit with its own chat handles the problem: progress, perhaps an extension, then its result to the bureau. */
+  function planUnitWork(problemId: number, at: number): void {
+    const { behaviour } = behaviourFor(problemId);
+    if (!rng.chance(behaviour.resolve)) return;
+    let days = rng.between(...behaviour.resolveDays);
+    if (rng.chance(behaviour.extend)) {
+      schedule({ at: at + Math.round(rng.between(0.2, 0.5) * days * DAY), kind: 'unit-extend', problemId });
+      days *= 1.6;
+    }
+    if (days > 1.5) schedule({ at: at + Math.round(rng.between(0.2, 0.6) * days * DAY), kind: 'unit-progress', problemId });
+    schedule({ at: at + Math.round(days * DAY), kind: 'unit-submit', problemId });
+  }
+
+  /** Resolved: residents answer the survey over the next day or so; now and then the matter comes back. */
+  function planAfterResolved(problemId: number, at: number): void {
+    const { behaviour } = behaviourFor(problemId);
+    for (const { reportId, residentId } of unanswered.all(problemId) as Array<{ reportId: number; residentId: number }>) {
+      if (!rng.chance(0.8)) continue;
+      const fixed = rng.weighted<FixedAnswer>(['fixed', 'partly', 'not_fixed'], behaviour.answers);
+      const rating = rng.chance(0.9) ? rng.weighted([1, 2, 3, 4, 5], behaviour.ratings) : undefined;
+      schedule({ at: at + Math.round(rng.between(1, 30) * HOUR), kind: 'answer', reportId, residentId, fixed, rating });
+    }
+    if (rng.chance(0.06)) schedule({ at: at + Math.round(rng.between(3, 12) * DAY), kind: 'recur', problemId });
+  }
+
   function planResolution(problemId: number, at: number): void {
+    if (unitSide(problemId)) return planUnitWork(problemId, at);
     const { behaviour } = behaviourFor(problemId);
     if (!rng.chance(behaviour.resolve)) return;
     const days = rng.between(...behaviour.resolveDays);
@@ -354,8 +466,9 @@ export async function simulateActivity(app: App, options: SimulationOptions): Pr
           if (app.desk.close(problem.id, 'no_action_possible', staff).ok) summary.staffActions++;
           return;
         }
-        if (app.desk.assign(problem.id, unitId, null, staff).ok) summary.staffActions++;
-        planResolution(problem.id, event.at);
+        if (!app.desk.assign(problem.id, unitId, null, staff).ok) return;
+        summary.staffActions++;
+        if (!planDispatch(problem.id, event.at)) planResolution(problem.id, event.at);
         return;
       }
       case 'progress': {
@@ -368,15 +481,7 @@ export async function simulateActivity(app: App, options: SimulationOptions): Pr
         if (!problem || (problem.status !== 'assigned' && problem.status !== 'in_progress')) return;
         if (!app.desk.resolve(problem.id, rng.pick(RESOLVE_NOTES), staff).ok) return;
         summary.staffActions++;
-        const { behaviour } = behaviourFor(problem.id);
-        for (const { reportId, residentId } of unanswered.all(problem.id) as Array<{ reportId: number; residentId: number }>) {
-          if (!rng.chance(0.8)) continue;
-          const fixed = rng.weighted<FixedAnswer>(['fixed', 'partly', 'not_fixed'], behaviour.answers);
-          const rating = rng.chance(0.9) ? rng.weighted([1, 2, 3, 4, 5], behaviour.ratings) : undefined;
-          schedule({ at: event.at + Math.round(rng.between(1, 30) * HOUR), kind: 'answer', reportId, residentId, fixed, rating });
-        }
-        // Now and then the matter comes back within the month.
-        if (rng.chance(0.06)) schedule({ at: event.at + Math.round(rng.between(3, 12) * DAY), kind: 'recur', problemId: problem.id });
+        planAfterResolved(problem.id, event.at);
         return;
       }
       case 'answer': {
@@ -394,6 +499,76 @@ export async function simulateActivity(app: App, options: SimulationOptions): Pr
         const english = isEnglish(text);
         const resident = rng.pick(english && enResidents.length > 0 ? enResidents : zhResidents);
         schedule({ at: event.at, kind: 'report', resident, text: english ? `Again: ${text}` : `${rng.pick(ZH_AGAIN)}${text}` });
+        return;
+      }
+      case 'unit-sign': {
+        const side = unitSide(event.problemId);
+        if (side && app.unitDesk.sign(event.problemId, side.chatId, side.userId).ok) summary.unitActions++;
+        return;
+      }
+      case 'unit-return': {
+        const side = unitSide(event.problemId);
+        const from = side?.problem.responsibleUnitId;
+        if (!side || !from || !app.unitDesk.giveBack(event.problemId, side.chatId, side.userId, event.reason).ok) return;
+        summary.unitActions++;
+        if (rng.chance(0.7) && app.unitDesk.returnNote(event.problemId, side.chatId, side.userId, RETURN_NOTES[event.reason]).ok) summary.unitActions++;
+        schedule({ at: event.at + Math.round(rng.between(2, 20) * HOUR), kind: 'reassign', problemId: event.problemId, reason: event.reason, from });
+        return;
+      }
+      case 'reassign': {
+        const problem = app.problems.get(event.problemId);
+        if (!problem || problem.mergedInto !== null || problem.status !== 'new') return;
+        if (event.reason === 'duplicate') {
+          if (app.desk.close(problem.id, 'duplicate', staff).ok) summary.staffActions++;
+          return;
+        }
+        // Wrong school: the bureau finds the right one; not a school's matter: the bureau's office for it.
+        const others = schools.filter((u) => u.id !== event.from);
+        const unitId = event.reason === 'wrong_unit' && others.length > 0 ? rng.pick(others).id : (OFFICE_FOR[problem.category] ?? 'bgs');
+        if (!app.desk.assign(problem.id, unitId, null, staff).ok) return;
+        summary.staffActions++;
+        if (!planDispatch(problem.id, event.at)) planResolution(problem.id, event.at);
+        return;
+      }
+      case 'unit-extend': {
+        const side = unitSide(event.problemId);
+        if (!side) return;
+        const deadlineAt = Math.max(side.problem.deadlineAt ?? event.at, event.at) + Math.round(rng.between(3, 10)) * DAY;
+        if (!app.unitDesk.requestExtension(event.problemId, side.chatId, side.userId, deadlineAt, rng.pick(EXTEND_NOTES)).ok) return;
+        summary.unitActions++;
+        const requestId = lastRequest.get(event.problemId, 'extend') as number;
+        schedule({ at: event.at + Math.round(rng.between(2, 30) * HOUR), kind: 'decide-extension', requestId });
+        return;
+      }
+      case 'decide-extension': {
+        if (app.unitDesk.decideExtension(event.requestId, rng.chance(0.7), staffUserId).ok) summary.staffActions++;
+        return;
+      }
+      case 'unit-progress': {
+        const side = unitSide(event.problemId);
+        if (side?.problem.status === 'assigned' && app.unitDesk.progress(event.problemId, side.chatId, side.userId, rng.pick(PROGRESS_NOTES)).ok) summary.unitActions++;
+        return;
+      }
+      case 'unit-submit': {
+        const side = unitSide(event.problemId);
+        if (!side) return;
+        const result = app.unitDesk.submit(event.problemId, side.chatId, side.userId, rng.pick(RESULT_NOTES));
+        if (!result.ok) return;
+        summary.unitActions++;
+        // UNIT_REVIEW=off: resolved at once, residents surveyed.
+        if (result.value === 'resolved') return planAfterResolved(event.problemId, event.at);
+        const requestId = lastRequest.get(event.problemId, 'submit') as number;
+        schedule({ at: event.at + Math.round(rng.between(2, 30) * HOUR), kind: 'decide-review', requestId, problemId: event.problemId });
+        return;
+      }
+      case 'decide-review': {
+        const { behaviour } = behaviourFor(event.problemId);
+        const approve = rng.chance(behaviour.passReview);
+        if (!app.unitDesk.decideReview(event.requestId, approve, staffUserId, approve ? undefined : rng.pick(REJECT_NOTES)).ok) return;
+        summary.staffActions++;
+        // Approved: resolved, residents surveyed. Sent back: the unit tries again within days.
+        if (approve) planAfterResolved(event.problemId, event.at);
+        else schedule({ at: event.at + Math.round(rng.between(1, 4) * DAY), kind: 'unit-submit', problemId: event.problemId });
         return;
       }
     }

@@ -28,6 +28,20 @@ export const SANDBOX_UNIT_GROUP = {
   botIsAdmin: true,
 } as const satisfies ChatRegistration;
 
+/**
+ * Other units' own groups in the seeded history (issue 13), bound like 实验小学's: their problems go round the units'
+ * loop, so /ranking and the digest compare units that sign for dispatches with units the bureau handles alone. The
+ * page does not show them; the emulator knows them, so that what the bot posts there (督办, weekly lines) is accepted.
+ */
+export const SEEDED_UNIT_GROUPS: ReadonlyArray<ChatRegistration & { units: readonly string[]; principalId: number }> = [
+  { id: -1_000_000_000_011, type: 'supergroup', title: '第一中学 · 校务工作群', botIsAdmin: true, units: ['第一中学'], principalId: 9_300_011 },
+  { id: -1_000_000_000_012, type: 'supergroup', title: '第二中学 · 校务工作群', botIsAdmin: true, units: ['第二中学'], principalId: 9_300_012 },
+  { id: -1_000_000_000_013, type: 'supergroup', title: '和平路小学 · 校务工作群', botIsAdmin: true, units: ['和平路小学'], principalId: 9_300_013 },
+  { id: -1_000_000_000_014, type: 'supergroup', title: '文苑小学 · 校务工作群', botIsAdmin: true, units: ['文苑小学'], principalId: 9_300_014 },
+  { id: -1_000_000_000_015, type: 'supergroup', title: '区第一幼儿园 · 园务工作群', botIsAdmin: true, units: ['区第一幼儿园'], principalId: 9_300_015 },
+  { id: -1_000_000_000_016, type: 'supergroup', title: '区体育馆 · 工作群', botIsAdmin: true, units: ['区体育馆'], principalId: 9_300_016 },
+];
+
 /** The bureau's staff group: a supergroup in which the bot is an admin, so it sees replies and mentions. */
 export const SANDBOX_STAFF_GROUP = {
   id: -1_000_000_000_001,

@@ -13,7 +13,7 @@ import OpenAI from 'openai';
 import { createOpenAiTranscriber, type Transcriber } from '../classify/transcriber.ts';
 import { createOpenAiDescriber, type Describer } from '../classify/describer.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PERSONAS, SANDBOX_BOT, SANDBOX_STAFF_GROUP, SANDBOX_TOKEN, SANDBOX_UNIT_GROUP } from './personas.ts';
+import { PERSONAS, SANDBOX_BOT, SANDBOX_STAFF_GROUP, SANDBOX_TOKEN, SANDBOX_UNIT_GROUP, SEEDED_UNIT_GROUPS } from './personas.ts';
 import { bindUnitPersonas, seedSandbox } from './seed.ts';
 
 /**
@@ -107,6 +107,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (role === 'resident') emulator.registerChat({ id: chatId, type: 'private', first_name: user.first_name, ...(user.last_name && { last_name: user.last_name }) });
   }
   emulator.registerChat(SANDBOX_UNIT_GROUP);
+  // The seeded history's other unit groups: not on the page, but what the bot posts there (督办) is accepted.
+  for (const { units: _units, principalId: _principal, ...chat } of SEEDED_UNIT_GROUPS) emulator.registerChat(chat);
 
   const sandboxConfig: Config = {
     ...config,

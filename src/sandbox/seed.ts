@@ -5,7 +5,7 @@ import { installOfflineTelegram, SAMPLE_BOT_INFO } from '../sample/offline-teleg
 import { createSimulationClock, simulateActivity, type SimulationSummary } from '../sample/sample-activity.ts';
 import type { App } from '../app.ts';
 import { createUnitChats } from '../units/unit-chats.ts';
-import { PERSONAS, SANDBOX_BOT, SANDBOX_TOKEN } from './personas.ts';
+import { PERSONAS, SANDBOX_BOT, SANDBOX_TOKEN, SEEDED_UNIT_GROUPS } from './personas.ts';
 
 const WEEK = 7 * 24 * 3_600_000;
 
@@ -32,7 +32,7 @@ export function bindUnitPersonas(app: Pick<App, 'db' | 'units'>, at: number): vo
 
 /**
  * Fills the sandbox database with weeks of simulated activity, played through the real app (real
- * intake, classification, grouping, staff desk and survey) on a clock that starts `weeks` ago. No row
+ * intake, classification, grouping, staff desk, units' desk and survey) on a clock that starts `weeks` ago. No row
  * is written directly. Telegram is answered offline: the residents of the history are not on the page.
  */
 export async function seedSandbox(options: SeedOptions): Promise<SimulationSummary> {
@@ -58,13 +58,18 @@ export async function seedSandbox(options: SeedOptions): Promise<SimulationSumma
       weeks,
       seed: options.seed ?? 1,
       clock,
+      // 实验小学's group (the principal persona) and the other units' groups: the units' loop in the history (issue 13).
+      unitChats: [
+        ...PERSONAS.filter((p) => p.role === 'unit' && p.group).map((p) => ({ chatId: p.chatId, units: p.group!.units, userId: p.user.id })),
+        ...SEEDED_UNIT_GROUPS.map((g) => ({ chatId: g.id, units: g.units, userId: g.principalId })),
+      ],
       onDay: (day, days) => {
         if (day % 7 === 0) options.logger.info(`seeded week ${day / 7} of ${days / 7}`);
       },
     });
     await app.settle();
     options.logger.info(
-      { reports: summary.reports, problems: summary.problems, staffActions: summary.staffActions, surveyAnswers: summary.surveyAnswers, seconds: Math.round((Date.now() - started) / 1000) },
+      { reports: summary.reports, problems: summary.problems, staffActions: summary.staffActions, unitActions: summary.unitActions, surveyAnswers: summary.surveyAnswers, seconds: Math.round((Date.now() - started) / 1000) },
       `seeded ${summary.reports} reports in ${summary.problems} problems`,
     );
     return summary;

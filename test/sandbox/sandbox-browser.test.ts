@@ -151,6 +151,41 @@ describe.skipIf(!CHROMIUM && !REQUIRED)('the sandbox page in a browser', () => {
     await page.screenshot({ path: join(SCREENSHOTS, '4-export.png') });
   });
 
+  it('lets the 实验小学 principal sign for a dispatch from the bureau, and list only the school\'s own problems', async () => {
+    // 王丽华's complaint about 实验小学 (the first test), and 李建国's about the gym: the bureau assigns both.
+    const problemOf = (chatId: number) => sandbox.app.db.prepare('SELECT problem_id FROM reports WHERE chat_id = ? ORDER BY id LIMIT 1').pluck().get(chatId) as number;
+    const school = problemOf(PERSONAS.find((p) => p.key === 'wang')!.chatId);
+    const gym = problemOf(PERSONAS.find((p) => p.key === 'li')!.chatId);
+    await send(`/assign ${school} 实验小学`);
+    await botMessages().filter({ hasText: `#${school}` }).filter({ hasText: '实验小学' }).last().waitFor();
+    await send(`/assign ${gym} 区体育馆`);
+    await botMessages().filter({ hasText: `#${gym}` }).filter({ hasText: '区体育馆' }).last().waitFor();
+
+    // The principal's group: the dispatch card, pressed like in Telegram.
+    await page.locator('.chat-item[data-persona="principal"]').click();
+    await expect.poll(() => page.locator('#chat-subtitle').textContent()).toContain('实验小学');
+    const sign = page.locator(`.keyboard-button[data-callback="ua:acc:${school}"]`);
+    await sign.waitFor();
+    expect(await page.locator(`.keyboard-button[data-callback^="ua:acc:${gym}"]`).count()).toBe(0);
+    await sign.click();
+    await botMessages().filter({ hasText: `已签收 #${school}` }).waitFor();
+    const dispatch = sandbox.app.db.prepare('SELECT signed_by FROM unit_dispatches WHERE problem_id = ? AND unit_id = ?').get(school, 'sx');
+    expect(dispatch).toEqual({ signed_by: PERSONAS.find((p) => p.key === 'principal')!.user.id });
+
+    await send('/problems');
+    const list = botMessages().filter({ hasText: '本单位的待办问题' }).last();
+    await list.waitFor();
+    const listed = await list.locator('.text').textContent();
+    expect(listed).toContain(`#${school}`);
+    expect(listed).toContain('已签收');
+    expect(listed).not.toContain(`#${gym}`);
+    await page.screenshot({ path: join(SCREENSHOTS, '5-unit.png') });
+
+    // The bureau's group was told, on the page as in Telegram.
+    await page.locator('.chat-item[data-persona="staff"]').click();
+    await botMessages().filter({ hasText: `已签收 #${school}` }).waitFor();
+  });
+
   it('cannot be driven or read by a page from another origin open in the same browser', async () => {
     // Another site on this computer (another port is another origin), as any site the operator visits.
     const attacker = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>elsewhere</title>'));

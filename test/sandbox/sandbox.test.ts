@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
-import { PERSONAS, SANDBOX_STAFF_GROUP } from '../../src/sandbox/personas.ts';
+import { PERSONAS, SANDBOX_STAFF_GROUP, SEEDED_UNIT_GROUPS } from '../../src/sandbox/personas.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.ts';
 import { tempDir } from '../support/harness.ts';
 
@@ -77,6 +77,28 @@ describe('the sandbox', () => {
     // The staff group may first get the digest the seeded history is due (caught up at start).
     const summary = await sandbox.emulator.waitFor((m) => m.chat_id === SANDBOX_STAFF_GROUP.id && (m.text ?? '').includes('概况'), 20_000, { includeExisting: true });
     expect(summary.text).toMatch(/新反映 [1-9]\d* 条/);
+  });
+
+  it('seeds the units\' loop: 实验小学\'s group and other units\' groups sign, return, ask for time and send results to review', async () => {
+    const { config, databasePath } = setUp();
+    sandbox = await startSandbox({ config, logger, port: 0, databasePath, seed: { weeks: 2 } });
+    const db = sandbox.app.db;
+    const count = (sql: string, ...params: unknown[]) => db.prepare(sql).pluck().get(...params) as number;
+    const principal = PERSONAS.find((p) => p.role === 'unit')!;
+    // The persona's group and the other seeded groups were bound once, in the history, through the one-time code.
+    expect(db.prepare('SELECT chat_id FROM unit_chats ORDER BY chat_id').pluck().all()).toEqual([principal.chatId, ...SEEDED_UNIT_GROUPS.map((g) => g.id)].sort((a, b) => a - b));
+    expect(count(`SELECT COUNT(*) FROM unit_dispatches WHERE unit_id = 'sx' AND signed_at IS NOT NULL`)).toBeGreaterThan(0);
+    expect(count(`SELECT COUNT(*) FROM problem_events WHERE actor = ? AND action = 'signed'`, `staff:${principal.user.id}`)).toBeGreaterThan(0);
+    for (const action of ['returned', 'extension_requested', 'submitted']) expect(count('SELECT COUNT(*) FROM problem_events WHERE action = ?', action), action).toBeGreaterThan(0);
+
+    // The principal's /problems lists 实验小学's open problems only, with whether each is signed for.
+    sandbox.emulator.sendUserMessage({ chatId: principal.chatId, from: principal.user, text: '/problems' });
+    const list = await sandbox.emulator.waitFor((m) => m.chat_id === principal.chatId && /本单位的待办问题|本单位目前没有待办问题/.test(m.text ?? ''), 20_000, { includeExisting: true });
+    const open = db.prepare(`SELECT id FROM problems WHERE responsible_unit_id = 'sx' AND merged_into IS NULL AND status NOT IN ('resolved', 'closed') ORDER BY id`).pluck().all() as number[];
+    expect([...(list.text ?? '').matchAll(/#(\d+)/g)].map((m) => Number(m[1])).sort((a, b) => a - b)).toEqual(open);
+    // What the bot posted at start to the seeded groups (督办, weekly lines) was accepted by the emulator.
+    await sandbox.app.settle();
+    expect(count(`SELECT COUNT(*) FROM outbox WHERE state = 'undeliverable' AND chat_id < 0`)).toBe(0);
   });
 
   it('refuses to run on the real database', async () => {
