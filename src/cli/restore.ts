@@ -155,8 +155,9 @@ function replayForgets(target: string, aside: string, config: Config): number {
   if (forgotten.length === 0) return 0;
   const db = openDatabase(target);
   try {
-    const find = db.prepare(`SELECT telegram_user_id FROM residents WHERE id = ? AND forgotten_at IS NULL`).pluck();
-    const again = forgotten.map((id) => find.get(id) as number | undefined).filter((user) => user !== undefined);
+    // By row id, not Telegram id: a web resident (issue 17) has none.
+    const stillKnown = db.prepare(`SELECT 1 FROM residents WHERE id = ? AND forgotten_at IS NULL`).pluck();
+    const again = forgotten.filter((id) => stillKnown.get(id) !== undefined);
     if (again.length === 0) return 0;
     const catalogue = loadCatalogue();
     const units = createUnitRegistry(db);
@@ -164,7 +165,7 @@ function replayForgets(target: string, aside: string, config: Config): number {
       cacheKeyOf: classificationCacheKey,
       neutralTitle: neutralTitles(catalogue, (id) => units.name(id), config.staffLanguage),
     });
-    for (const user of again) forgetting.forget(user);
+    for (const id of again) forgetting.forgetResident(id);
     return again.length;
   } finally {
     db.close();

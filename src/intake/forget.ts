@@ -1,3 +1,4 @@
+import { unlinkSync } from 'node:fs';
 import type { Db } from '../db/database.ts';
 import { escapeHtml } from '../i18n/html.ts';
 import type { RawUpdate } from './inbox.ts';
@@ -11,6 +12,8 @@ import type { Language } from '../domain/classification.ts';
 export interface Forgetting {
   /** Returns how many reports were anonymised, or undefined when we never knew this person. */
   forget(telegramUserId: number): number | undefined;
+  /** The same for a resident known by row id: a web resident (issue 17) has no Telegram id. */
+  forgetResident(residentId: number): number | undefined;
 }
 
 export interface ForgettingDeps {
@@ -93,6 +96,7 @@ interface Theirs {
 export function createForgetting(db: Db, deps: ForgettingDeps): Forgetting {
   const now = deps.now ?? Date.now;
   const findResident = db.prepare('SELECT id, chat_id FROM residents WHERE telegram_user_id = ?');
+  const residentById = db.prepare('SELECT id, chat_id FROM residents WHERE id = ? AND forgotten_at IS NULL');
   const theirReports = db.prepare('SELECT id, text, summary, unit_written, received_at FROM reports WHERE resident_id = ?');
   const theirComments = db.prepare('SELECT comment FROM feedback WHERE comment IS NOT NULL AND report_id IN (SELECT id FROM reports WHERE resident_id = ?)').pluck();
   // chat_id/message_id are identity too; a negative message id keeps (chat_id, message_id) unique.
@@ -118,6 +122,21 @@ export function createForgetting(db: Db, deps: ForgettingDeps): Forgetting {
   );
   // The LLM's answer about their text (its summary is their words, retold) is kept 90 days by its fingerprint.
   const eraseCached = db.prepare('DELETE FROM classification_cache WHERE text_hash = ?');
+  // A web report (issue 17): its sealed contact, its photo on disk, what its tracking page showed, and the token.
+  const theirWebPhotos = db.prepare(
+    'SELECT photo_path FROM web_reports WHERE photo_path IS NOT NULL AND report_id IN (SELECT id FROM reports WHERE resident_id = ?)',
+  ).pluck();
+  const eraseWebReports = db.prepare(
+    `UPDATE web_reports SET token_hash = 'forgotten:' || report_id, submission_hash = NULL, contact_sealed = NULL, contact_kind = NULL, photo_path = NULL
+     WHERE report_id IN (SELECT id FROM reports WHERE resident_id = ?)`,
+  );
+  const eraseWebNotices = db.prepare('DELETE FROM web_notices WHERE report_id IN (SELECT id FROM reports WHERE resident_id = ?)');
+  // Other web residents' pages in the same problems keep what they were told, minus a note quoting these words.
+  const othersWebNotices = db.prepare(
+    `SELECT n.id, n.text FROM web_notices n JOIN reports r ON r.id = n.report_id
+     WHERE r.problem_id IN (SELECT value FROM json_each(@problems)) AND r.resident_id IS NOT @resident`,
+  );
+  const setWebNotice = db.prepare('UPDATE web_notices SET text = ? WHERE id = ?');
 
   // The problems their reports are in, and those merged into these (a merged problem keeps its own title).
   const involved = db.prepare(
@@ -180,8 +199,9 @@ export function createForgetting(db: Db, deps: ForgettingDeps): Forgetting {
     for (const [payload, id] of changes) setUpdate.run(payload, id);
   }
 
-  const forget = db.transaction((telegramUserId: number): number | undefined => {
-    const resident = findResident.get(telegramUserId) as { id: number; chat_id: number } | undefined;
+  type Resident = { id: number; chat_id: number } | undefined;
+  const forget = db.transaction((find: () => Resident): { erased: number; photos: string[] } | undefined => {
+    const resident = find();
     if (!resident) return undefined;
     const reports = theirReports.all(resident.id) as Theirs[];
     const words: Array<string | null> = [...reports.flatMap((r) => [r.text, r.summary, r.unit_written]), ...(theirComments.all(resident.id) as string[])];
@@ -210,6 +230,12 @@ export function createForgetting(db: Db, deps: ForgettingDeps): Forgetting {
         if (note !== event.note) setNote.run(note, event.id);
       }
     }
+    if (fragments.length > 0) {
+      for (const notice of othersWebNotices.all({ problems: scope, resident: resident.id }) as Array<{ id: number; text: string }>) {
+        const text = redact(notice.text, fragments);
+        if (text !== notice.text) setWebNotice.run(text, notice.id);
+      }
+    }
 
     for (const { id } of reports) {
       eraseKeysStartingWith(`alert:${id}:`);
@@ -222,21 +248,35 @@ export function createForgetting(db: Db, deps: ForgettingDeps): Forgetting {
 
     eraseComments.run(resident.id);
     eraseMedia.run(resident.id);
+    const photos = theirWebPhotos.all(resident.id) as string[];
+    eraseWebReports.run(resident.id);
+    eraseWebNotices.run(resident.id);
     const erased = eraseReports.run(resident.id).changes;
     eraseInbox.run(resident.chat_id);
     eraseOutbox.run(resident.chat_id);
     eraseCalls.run(resident.id);
     eraseResident.run(now(), resident.id);
-    return erased;
+    return { erased, photos };
   });
 
+  function run(find: () => Resident): number | undefined {
+    const done = forget.immediate(find);
+    if (done === undefined) return undefined;
+    // The write-ahead log still holds the pages as they were before; copy it into the database and empty it.
+    // secure_delete (src/db/database.ts) has already zeroed the erased bytes in the new pages.
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    for (const path of done.photos) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // already gone
+      }
+    }
+    return done.erased;
+  }
+
   return {
-    forget(telegramUserId) {
-      const erased = forget.immediate(telegramUserId);
-      // The write-ahead log still holds the pages as they were before; copy it into the database and empty it.
-      // secure_delete (src/db/database.ts) has already zeroed the erased bytes in the new pages.
-      if (erased !== undefined) db.pragma('wal_checkpoint(TRUNCATE)');
-      return erased;
-    },
+    forget: (telegramUserId) => run(() => findResident.get(telegramUserId) as Resident),
+    forgetResident: (residentId) => run(() => residentById.get(residentId) as Resident),
   };
 }

@@ -36,7 +36,9 @@ export interface PageDeps {
 export interface Pages {
   form(language: Language, form: { token: string; submissionKey: string }, values?: FormValues, error?: string): string;
   tracking(language: Language, view: TrackingView, links: { self: string; trackingUrl: string }, form: { token: string }, flash?: 'saved' | 'thanks' | 'reopened' | string): string;
-  message(language: Language, title: string, text: string): string;
+  /** A page with one message: an error (`role="alert"`), or news (`done`). */
+  message(language: Language, title: string, text: string, kind?: 'error' | 'done'): string;
+  forget(language: Language, ticket: number, links: { self: string }, form: { token: string }, error?: string): string;
 }
 
 export function createPages(deps: PageDeps): Pages {
@@ -125,12 +127,28 @@ ${flash === 'saved' ? `<p class="link">${t(language, 'web.track.link')} <a href=
 ${notices}
 <p><a href="${esc(links.self)}?lang=${language}" id="refresh">${t(language, 'web.track.refresh')}</a></p>
 ${survey}
-<p><a href="/?lang=${language}">${t(language, 'web.track.new_report')}</a></p>`;
+<p><a href="/?lang=${language}">${t(language, 'web.track.new_report')}</a></p>
+<p class="forget"><a href="${esc(links.self)}/forget?lang=${language}" id="forget">${t(language, 'web.forget.link')}</a></p>`;
       return layout(language, t(language, 'web.track.title', { ticket: view.ticket }), body, `${links.self}?lang=${other(language)}`);
     },
 
-    message(language, title, text) {
-      return layout(language, title, `<h1>${title}</h1><p class="error" role="alert">${text}</p><p><a href="/?lang=${language}">${t(language, 'web.title')}</a></p>`, `/?lang=${other(language)}`);
+    message(language, title, text, kind = 'error') {
+      const line = kind === 'error' ? `<p class="error" role="alert">${text}</p>` : `<p class="flash" role="status">${text}</p>`;
+      return layout(language, title, `<h1>${title}</h1>${line}<p><a href="/?lang=${language}">${t(language, 'web.title')}</a></p>`, `/?lang=${other(language)}`);
+    },
+
+    forget(language, ticket, links, form, error) {
+      const body = `<h1>${t(language, 'web.forget.title', { ticket })}</h1>
+${error ? `<p class="error" role="alert">${error}</p>` : ''}
+<p>${t(language, 'web.forget.explain')}</p>
+<form method="post" action="${esc(links.self)}/forget" id="forget-form">
+<input type="hidden" name="form_token" value="${esc(form.token)}">
+<input type="hidden" name="language" value="${language}">
+<input type="hidden" name="confirm" value="yes">
+<p><button type="submit" class="danger">${t(language, 'web.forget.confirm')}</button></p>
+</form>
+<p><a href="${esc(links.self)}?lang=${language}" id="forget-cancel">${t(language, 'web.forget.cancel')}</a></p>`;
+      return layout(language, t(language, 'web.forget.title', { ticket }), body, `${links.self}/forget?lang=${other(language)}`);
     },
   };
 

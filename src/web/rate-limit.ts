@@ -1,3 +1,5 @@
+import { isIPv6 } from 'node:net';
+
 /**
  * Token buckets: per client and for everyone together. A request over either limit is refused with how long
  * to wait (429 + Retry-After); nothing is dropped silently. Memory is bounded: the oldest clients are forgotten
@@ -53,4 +55,22 @@ export function createRateLimiter(options: { client: Bucket; everyone: Bucket; m
       return { ok: true };
     },
   };
+}
+
+/**
+ * The key a client is counted under: an IPv4 address as it is (an IPv4-mapped IPv6 address is the IPv4 address),
+ * an IPv6 address by its /64 — one subscriber usually holds a whole /64 and could otherwise step through 2^64
+ * addresses to escape the per-client limit.
+ */
+export function clientKey(address: string): string {
+  const bare = address.trim().toLowerCase().split('%')[0]!;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(bare);
+  if (mapped) return mapped[1]!;
+  if (!isIPv6(bare)) return bare;
+  const [head = '', tail] = bare.split('::') as [string, string | undefined];
+  const groupsOf = (part: string) => (part === '' ? [] : part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])));
+  const front = groupsOf(head);
+  const back = tail === undefined ? [] : groupsOf(tail);
+  const groups = tail === undefined ? front : [...front, ...Array<string>(Math.max(0, 8 - front.length - back.length)).fill('0'), ...back];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }

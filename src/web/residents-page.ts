@@ -4,7 +4,8 @@ import type { Config, WebConfig } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import type { Catalogue } from '../domain/categories.ts';
 import type { Translator } from '../i18n/i18n.ts';
-import type { ProblemDesk } from '../problems/problem-desk.ts';
+import type { ProblemDesk } from '../desk/problem-desk.ts';
+import type { Forgetting } from '../intake/forget.ts';
 import type { UnitRegistry } from '../units/unit-registry.ts';
 import { createFormTokens, loadFormKey } from './form-token.ts';
 import type { RateLimiter } from './rate-limit.ts';
@@ -21,6 +22,8 @@ export function startResidentsPage(deps: {
   config: Pick<Config, 'databasePath' | 'timezone'>;
   db: Db;
   desk: ProblemDesk;
+  /** The same /forget as Telegram's (src/intake/forget.ts), built once by the app. */
+  forgetting: Forgetting;
   tr: Translator;
   catalogue: Catalogue;
   units: UnitRegistry;
@@ -28,6 +31,7 @@ export function startResidentsPage(deps: {
   logger: Logger;
   now?: () => number;
   limits?: { reports?: RateLimiter; reads?: RateLimiter };
+  timeouts?: { headersMs?: number; requestMs?: number };
 }): Promise<WebServer> {
   const now = deps.now ?? Date.now;
   return startWebServer({
@@ -37,11 +41,12 @@ export function startResidentsPage(deps: {
     catalogue: deps.catalogue,
     unitNames: () => deps.units.all().map((unit) => unit.name),
     intake: createWebIntake(deps.db, { mediaDir: webMediaDir(deps.config.databasePath), contactKey: deps.web.contactKey, now }),
-    tracking: createWebTracking(deps.db, deps.desk),
+    tracking: createWebTracking(deps.db, deps.desk, deps.forgetting),
     formTokens: createFormTokens(loadFormKey(deps.db)),
     onReport: deps.onReport,
     logger: deps.logger,
     now,
     ...(deps.limits && { limits: deps.limits }),
+    ...(deps.timeouts && { timeouts: deps.timeouts }),
   });
 }

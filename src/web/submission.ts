@@ -1,8 +1,8 @@
 import type { Language } from '../domain/classification.ts';
 import { parseContact, type Contact } from './contact.ts';
 import { MAX_COMMENT_CHARS, MAX_TEXT_CHARS, MAX_UNIT_CHARS } from './pages.ts';
-import { sniffPhoto, type PhotoType } from './photo.ts';
-import type { FixedAnswer } from '../problems/problem-desk.ts';
+import { sniffPhoto, stripPhotoMetadata, type PhotoType } from './photo.ts';
+import type { FixedAnswer } from '../desk/problem-desk.ts';
 
 /** Checks of what the page or the API sent, in pure functions: the same rules for both. */
 
@@ -46,7 +46,8 @@ export function checkSubmission(raw: RawSubmission, fallback: Language): Checked
   if (raw.photo && raw.photo.bytes.length > 0) {
     const type = sniffPhoto(raw.photo.bytes);
     if (!type) return { ok: false, error: 'photo_type' };
-    photo = { bytes: raw.photo.bytes, type };
+    // Kept without the camera's metadata (GPS position above all): nobody needs to know where the resident stood.
+    photo = { bytes: stripPhotoMetadata(raw.photo.bytes, type), type };
   }
   return {
     ok: true,

@@ -17,7 +17,15 @@ export interface WebSubmission {
   photo?: { bytes: Uint8Array; type: PhotoType };
   /** A client's key for this one submission (the form's hidden field, the API's Idempotency-Key). */
   submissionKey?: string;
+  /** Who sent it (the rate limiter's client key): only the same client's retry finds the report again. */
+  client?: string;
 }
+
+/**
+ * How long a retry finds its report. A retry takes the report over (a fresh token; the old one stops working), so
+ * it must be a retry: the same key, text and client, within the hour a restart or a lost answer could take.
+ */
+export const RETRY_WINDOW_MS = 3_600_000;
 
 export interface WebReceipt {
   ticket: number;
@@ -59,15 +67,18 @@ export function createWebIntake(db: Db, options: { mediaDir: string; contactKey:
   const insertWeb = db.prepare(
     `INSERT INTO web_reports (report_id, token_hash, submission_hash, contact_sealed, contact_kind, photo_path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
-  const bySubmission = db.prepare('SELECT report_id, contact_sealed FROM web_reports WHERE submission_hash = ?');
+  const bySubmission = db.prepare('SELECT report_id, contact_sealed, created_at FROM web_reports WHERE submission_hash = ?');
+  const retire = db.prepare('UPDATE web_reports SET submission_hash = NULL WHERE report_id = ?');
   const retoken = db.prepare('UPDATE web_reports SET token_hash = ? WHERE report_id = ?');
 
   const store = db.transaction((submission: WebSubmission, submissionHash: string | null, photoPath: string | null): WebReceipt => {
     const token = newToken();
     const contact = submission.contact ? (options.contactKey ? 'stored' : 'not_stored') : 'none';
     if (submissionHash) {
-      const earlier = bySubmission.get(submissionHash) as { report_id: number; contact_sealed: string | null } | undefined;
-      if (earlier) {
+      const earlier = bySubmission.get(submissionHash) as { report_id: number; contact_sealed: string | null; created_at: number } | undefined;
+      // Past the window the same words are a new report; the old one keeps its token.
+      if (earlier && now() - earlier.created_at > RETRY_WINDOW_MS) retire.run(earlier.report_id);
+      else if (earlier) {
         // The first answer may never have arrived: the same report, under a new token (the old one stops working).
         retoken.run(tokenHash(token), earlier.report_id);
         return { ticket: earlier.report_id, token, created: false, contact: earlier.contact_sealed ? 'stored' : contact };
@@ -89,7 +100,7 @@ export function createWebIntake(db: Db, options: { mediaDir: string; contactKey:
     receive(submission) {
       // Scoped by the text: a key reused by a careless client for another report files that report.
       const submissionHash = submission.submissionKey
-        ? createHash('sha256').update(`${submission.submissionKey}\n${submission.text}\n${submission.unit ?? ''}`).digest('hex')
+        ? createHash('sha256').update(`${submission.submissionKey}\n${submission.client ?? ''}\n${submission.text}\n${submission.unit ?? ''}`).digest('hex')
         : null;
       // The bytes go to disk first under a random name; the row that points at them is written in the transaction.
       const photoPath = submission.photo ? savePhoto(options.mediaDir, submission.photo.bytes, submission.photo.type) : null;

@@ -11,7 +11,7 @@ import type { Translator } from '../i18n/i18n.ts';
 import type { FormTokens } from './form-token.ts';
 import { FORM_COOKIE } from './form-token.ts';
 import { createPages, type FormValues } from './pages.ts';
-import { createRateLimiter, perHour, perMinute, type Admission, type RateLimiter } from './rate-limit.ts';
+import { clientKey, createRateLimiter, perHour, perMinute, type Admission, type RateLimiter } from './rate-limit.ts';
 import { checkSubmission, checkSurvey, languageOf, type RawSubmission } from './submission.ts';
 import type { WebIntake } from './web-intake.ts';
 import type { TrackedReport, TrackingView, WebTracking } from './web-tracking.ts';
@@ -42,12 +42,16 @@ export interface WebServerDeps {
   now?: () => number;
   /** Limits; defaults from the config (reports) and 120 reads a minute per client. */
   limits?: { reports?: RateLimiter; reads?: RateLimiter };
+  /** Socket timeouts (defaults 15 s for the headers, 60 s for the whole request); tests shorten them. */
+  timeouts?: { headersMs?: number; requestMs?: number };
 }
 
 const JSON_LIMIT = 64 * 1024;
 const FORM_LIMIT = 64 * 1024;
+/** The page's form has ten fields; a body of thousands of tiny parts only costs parsing time. */
+const MAX_PARTS = 32;
 const CSS = readFileSync(new URL('./style.css', import.meta.url));
-const TOKEN_PATH = /^\/(api\/reports|t)\/([A-Za-z0-9_-]{1,64})(\/survey)?$/;
+const TOKEN_PATH = /^\/(api\/reports|t)\/([A-Za-z0-9_-]{1,64})(\/survey|\/forget)?$/;
 
 const SECURITY_HEADERS = {
   // Nothing but our own stylesheet: no script, no frames, no plug-ins, forms only to ourselves.
@@ -92,7 +96,9 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
   const multipartLimit = config.maxPhotoBytes + 256 * 1024;
   const trackingUrl = (token: string) => `${config.publicUrl}/t/${token}`;
 
-  const server = createServer((req, res) => {
+  // Node checks the header and request timeouts on this interval (30 s by default: a dribbled request's headers
+  // lived 45 s instead of 15).
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500;
       if (status === 500) logger.error({ err: error, route: routeName(req) }, 'web: request failed');
@@ -102,15 +108,16 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
       }
       const language = languageOfRequest(req);
       const code = error instanceof HttpError ? error.code : 'generic';
-      const params = error instanceof HttpError ? error.params : {};
+      // A body refused before it was read still says how large a photo may be.
+      const params = error instanceof HttpError ? { mb: Math.round(config.maxPhotoBytes / 1024 / 1024), ...error.params } : {};
       if (wantsJson(req)) sendJson(res, status, { error: code, message: stripTags(tr.t(language, `web.error.${code}`, params)) }, extraHeaders(error));
       else sendHtml(res, status, pages.message(language, tr.t(language, 'web.error.title'), tr.t(language, `web.error.${code}`, params)), extraHeaders(error));
       // A body we refused is not read to its end: the connection goes once the answer is out.
       if (status === 413 || status === 429) res.once('finish', () => req.destroy());
     });
   });
-  server.requestTimeout = 60_000;
-  server.headersTimeout = 15_000;
+  server.requestTimeout = deps.timeouts?.requestMs ?? 60_000;
+  server.headersTimeout = deps.timeouts?.headersMs ?? 15_000;
   server.keepAliveTimeout = 5_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -134,15 +141,18 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
     const tokenRoute = TOKEN_PATH.exec(path);
     if (tokenRoute) {
       admit(readLimit.take(clientOf(req), now()));
-      const [, prefix, token, survey] = tokenRoute as unknown as [string, string, string, string | undefined];
+      const [, prefix, token, action] = tokenRoute as unknown as [string, string, string, '/survey' | '/forget' | undefined];
       const report = deps.tracking.find(token);
       if (!report) throw new HttpError(404, 'not_found');
       if (prefix === 'api/reports') {
-        if (!survey && method === 'GET') return sendJson(res, 200, apiView(report, url, language));
-        if (survey && method === 'POST') return apiSurvey(req, res, report, url, language);
+        if (!action && method === 'GET') return sendJson(res, 200, apiView(report, url, language));
+        if (action === '/survey' && method === 'POST') return apiSurvey(req, res, report, url, language);
+        if (action === '/forget' && method === 'POST') return apiForget(req, res, report, language);
       } else {
-        if (!survey && method === 'GET') return trackingPage(req, res, report, token, url);
-        if (survey && method === 'POST') return formSurvey(req, res, report, token);
+        if (!action && method === 'GET') return trackingPage(req, res, report, token, url);
+        if (action === '/survey' && method === 'POST') return formSurvey(req, res, report, token);
+        if (action === '/forget' && method === 'GET') return forgetPage(req, res, report, token, url);
+        if (action === '/forget' && method === 'POST') return formForget(req, res, report, token);
       }
       throw new HttpError(405, 'bad_request');
     }
@@ -153,7 +163,10 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
   async function postForm(req: IncomingMessage, res: ServerResponse, language: Language): Promise<void> {
     refuseForeignOrigin(req);
     admit(reportLimit.take(clientOf(req), now()), 'report');
-    const form = await readForm(req, multipartLimit);
+    await storeForm(req, res, language, await readForm(req, multipartLimit));
+  }
+
+  async function storeForm(req: IncomingMessage, res: ServerResponse, language: Language, form: FormData): Promise<void> {
     const values: FormValues = { text: field(form, 'text'), unit: field(form, 'unit'), contact: field(form, 'contact') };
     const lang = languageOf(field(form, 'language'), language);
     if (!formTokens.valid(cookieOf(req), field(form, 'form_token'), now())) return sendForm(req, res, lang, 403, values, 'form_expired');
@@ -164,7 +177,7 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
     if (field(form, 'consent') !== 'yes') return sendForm(req, res, lang, 422, values, 'consent');
     const checked = checkSubmission({ ...values, language: lang, photo: await photoOf(form) }, lang);
     if (!checked.ok) return sendForm(req, res, lang, 422, values, checked.error, checked.params);
-    const receipt = await withBusyRetry(() => deps.intake.receive({ ...checked.value, ...submissionKey(field(form, 'submission')) }));
+    const receipt = await withBusyRetry(() => deps.intake.receive({ ...checked.value, ...submissionKey(field(form, 'submission'), clientOf(req)) }));
     afterStored(receipt.ticket, receipt.created);
     res.writeHead(303, { ...SECURITY_HEADERS, location: `/t/${receipt.token}?saved=1&lang=${lang}`, 'content-length': 0 });
     res.end();
@@ -175,20 +188,24 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
     refuseForeignOrigin(req);
     admit(reportLimit.take(clientOf(req), now()), 'report');
     const type = mediaType(req);
-    let raw: RawSubmission & { website?: unknown; submission?: unknown };
     if (type === 'application/json') {
-      raw = jsonObject(await readBody(req, JSON_LIMIT));
+      const raw = jsonObject(await readBody(req, JSON_LIMIT));
       if ('photo' in raw) throw new HttpError(400, 'bad_request');
-    } else if (type === 'multipart/form-data') {
-      const form = await readForm(req, multipartLimit);
-      if (req.headers['x-minyi-client'] === undefined && !formTokens.valid(cookieOf(req), field(form, 'form_token'), now())) throw new HttpError(403, 'forbidden');
-      raw = { text: field(form, 'text'), unit: field(form, 'unit'), contact: field(form, 'contact'), language: field(form, 'language'), website: field(form, 'website'), photo: await photoOf(form), submission: field(form, 'submission') };
-    } else throw new HttpError(415, 'bad_request');
+      return storeApi(req, res, language, raw);
+    }
+    if (type !== 'multipart/form-data') throw new HttpError(415, 'bad_request');
+    const form = await readForm(req, multipartLimit);
+    if (req.headers['x-minyi-client'] === undefined && !formTokens.valid(cookieOf(req), field(form, 'form_token'), now())) throw new HttpError(403, 'forbidden');
+    const raw = { text: field(form, 'text'), unit: field(form, 'unit'), contact: field(form, 'contact'), language: field(form, 'language'), website: field(form, 'website'), photo: await photoOf(form), submission: field(form, 'submission') };
+    return storeApi(req, res, language, raw);
+  }
+
+  async function storeApi(req: IncomingMessage, res: ServerResponse, language: Language, raw: RawSubmission & { website?: unknown; submission?: unknown }): Promise<void> {
     if (typeof raw.website === 'string' && raw.website !== '') throw new HttpError(422, 'rejected');
     const checked = checkSubmission(raw, language);
     if (!checked.ok) throw new HttpError(checked.error === 'bad_request' ? 400 : 422, checked.error, checked.params);
     const key = headerValue(req, 'idempotency-key') ?? (typeof raw.submission === 'string' ? raw.submission : undefined);
-    const receipt = await withBusyRetry(() => deps.intake.receive({ ...checked.value, ...submissionKey(key) }));
+    const receipt = await withBusyRetry(() => deps.intake.receive({ ...checked.value, ...submissionKey(key, clientOf(req)) }));
     afterStored(receipt.ticket, receipt.created);
     sendJson(res, receipt.created ? 201 : 200, { ticket: receipt.ticket, trackingUrl: trackingUrl(receipt.token), contact: receipt.contact }, { location: `/api/reports/${receipt.token}` });
   }
@@ -251,6 +268,40 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
     if (!outcome.ok) return again(409, tr.t(language, 'web.error.survey_not_open'));
     res.writeHead(303, { ...SECURITY_HEADERS, location: `/t/${token}?done=${outcome.reopened ? 'reopened' : 'thanks'}&lang=${language}`, 'content-length': 0 });
     res.end();
+  }
+
+  /** Erasure asks once more: a page that says what goes and what stays, and one button. */
+  async function forgetPage(req: IncomingMessage, res: ServerResponse, report: TrackedReport, token: string, url: URL, status = 200, error?: string): Promise<void> {
+    const view = mustView(report);
+    const language = languageOf(url.searchParams.get('lang'), view.language);
+    const cookie = ensureCookie(req, res);
+    sendHtml(res, status, pages.forget(language, view.ticket, { self: `/t/${token}` }, { token: formTokens.issue(cookie, now()) }, error));
+  }
+
+  async function formForget(req: IncomingMessage, res: ServerResponse, report: TrackedReport, token: string): Promise<void> {
+    refuseForeignOrigin(req);
+    const form = await readForm(req, FORM_LIMIT);
+    const view = mustView(report);
+    const language = languageOf(field(form, 'language'), view.language);
+    const again = new URL(`http://web.invalid/?lang=${language}`);
+    if (!formTokens.valid(cookieOf(req), field(form, 'form_token'), now())) return forgetPage(req, res, report, token, again, 403, tr.t(language, 'web.error.form_expired'));
+    if (field(form, 'confirm') !== 'yes') return forgetPage(req, res, report, token, again, 422, tr.t(language, 'web.error.confirm_required'));
+    forgetNow(report);
+    sendHtml(res, 200, pages.message(language, tr.t(language, 'web.forget.done_title'), tr.t(language, 'web.forget.done'), 'done'));
+  }
+
+  /** The API's erasure: JSON `{ "confirm": true }` (a content type another site's page cannot send without asking). */
+  async function apiForget(req: IncomingMessage, res: ServerResponse, report: TrackedReport, language: Language): Promise<void> {
+    refuseForeignOrigin(req);
+    if (mediaType(req) !== 'application/json') throw new HttpError(415, 'bad_request');
+    if (jsonObject(await readBody(req, JSON_LIMIT)).confirm !== true) throw new HttpError(422, 'confirm_required');
+    forgetNow(report);
+    sendJson(res, 200, { forgotten: true, message: stripTags(tr.t(language, 'web.forget.done')) });
+  }
+
+  function forgetNow(report: TrackedReport): void {
+    const forgotten = deps.tracking.forget(report);
+    logger.info({ reportId: report.reportId, forgotten }, 'web: a resident erased their report');
   }
 
   function mustView(report: TrackedReport): TrackingView {
@@ -316,9 +367,9 @@ export async function startWebServer(deps: WebServerDeps): Promise<WebServer> {
     const peer = req.socket.remoteAddress ?? 'unknown';
     const loopback = peer === '127.0.0.1' || peer === '::1' || peer === '::ffff:127.0.0.1';
     const forwarded = headerValue(req, 'x-forwarded-for');
-    if (!loopback || !forwarded) return peer;
+    if (!loopback || !forwarded) return clientKey(peer);
     const last = forwarded.split(',').pop()!.trim();
-    return last.length > 0 && last.length <= 64 ? last : peer;
+    return clientKey(last.length > 0 && last.length <= 64 ? last : peer);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -345,7 +396,8 @@ const headerValue = (req: IncomingMessage, name: string): string | undefined => 
 };
 const mediaType = (req: IncomingMessage) => String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 const stripTags = (text: string) => text.replace(/<[^>]*>/g, '');
-const submissionKey = (key: string | undefined) => (key && key.length >= 8 && key.length <= 200 ? { submissionKey: key } : {});
+/** A retry counts only from the client that sent the first try: a key someone else learnt opens nothing. */
+const submissionKey = (key: string | undefined, client: string) => (key && key.length >= 8 && key.length <= 200 ? { submissionKey: key, client } : {});
 
 function cookieOf(req: IncomingMessage): string | undefined {
   for (const part of String(req.headers.cookie ?? '').split(';')) {
@@ -383,12 +435,26 @@ function jsonObject(body: Buffer): Record<string, unknown> {
 async function readForm(req: IncomingMessage, limit: number): Promise<FormData> {
   const type = mediaType(req);
   if (type !== 'multipart/form-data' && type !== 'application/x-www-form-urlencoded') throw new HttpError(415, 'bad_request');
-  const body = await readBody(req, limit);
+  // The page posts multipart; an urlencoded body is parsed in one synchronous step (8 MB of "a=b&" held the
+  // event loop for 1.9 s), so it gets the small limit.
+  const body = await readBody(req, type === 'multipart/form-data' ? limit : Math.min(limit, FORM_LIMIT));
+  if (type === 'multipart/form-data' && partsIn(body, String(req.headers['content-type'])) > MAX_PARTS) throw new HttpError(413, 'too_large');
   try {
     return await new Response(body, { headers: { 'content-type': String(req.headers['content-type']) } }).formData();
   } catch {
     throw new HttpError(400, 'bad_request');
   }
+}
+
+/** How many parts a multipart body has: its boundary lines, counted in one pass without parsing. */
+function partsIn(body: Buffer, contentType: string): number {
+  const boundary = /;\s*boundary="?([^";]{1,200})"?/i.exec(contentType)?.[1];
+  if (!boundary) return 0;
+  const delimiter = Buffer.from(`--${boundary}`);
+  let count = 0;
+  for (let at = body.indexOf(delimiter); at >= 0 && count <= MAX_PARTS + 1; at = body.indexOf(delimiter, at + delimiter.length)) count++;
+  // The last delimiter closes the body; it starts no part.
+  return count - 1;
 }
 
 function field(form: FormData, name: string): string | undefined {

@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.ts';
 import type { Kind, Language } from '../domain/classification.ts';
-import type { FixedAnswer, ProblemDesk } from '../problems/problem-desk.ts';
+import type { FixedAnswer, ProblemDesk } from '../desk/problem-desk.ts';
+import type { Forgetting } from '../intake/forget.ts';
 import type { CloseReason, ProblemStatus } from '../problems/problem.ts';
 import { sameHash, tokenHash } from './tokens.ts';
 
@@ -37,6 +38,8 @@ export interface WebTracking {
   find(token: string): TrackedReport | undefined;
   view(reportId: number): TrackingView | undefined;
   answerSurvey(report: TrackedReport, answer: { fixed?: FixedAnswer; rating?: number; comment?: string }): SurveyOutcome;
+  /** The resident's /forget: the same use case as on Telegram; afterwards the token opens nothing. */
+  forget(report: TrackedReport): boolean;
 }
 
 interface Row {
@@ -58,7 +61,7 @@ interface Row {
   commented: number | null;
 }
 
-export function createWebTracking(db: Db, desk: ProblemDesk): WebTracking {
+export function createWebTracking(db: Db, desk: ProblemDesk, forgetting: Forgetting): WebTracking {
   const byHash = db.prepare(
     `SELECT w.report_id, w.token_hash, r.resident_id FROM web_reports w JOIN reports r ON r.id = w.report_id
      JOIN residents s ON s.id = r.resident_id WHERE w.token_hash = ? AND s.forgotten_at IS NULL`,
@@ -102,6 +105,9 @@ export function createWebTracking(db: Db, desk: ProblemDesk): WebTracking {
       // The desk checks the report is this resident's and that the question was asked; "not fixed" reopens.
       const result = desk.answerSurvey(report.reportId, report.residentId, answer);
       return result.success ? { ok: true, reopened: result.data.reopened } : { ok: false, reason: 'not_asked' };
+    },
+    forget(report) {
+      return forgetting.forgetResident(report.residentId) !== undefined;
     },
   };
 }

@@ -9,6 +9,7 @@ import { openDatabase } from '../../src/db/database.ts';
 import { acquireInstanceLock } from '../../src/db/instance-lock.ts';
 import { classificationCacheKey } from '../../src/classify/report-classifier.ts';
 import { createForgetting } from '../../src/intake/forget.ts';
+import { webAddress } from '../../src/domain/channel.ts';
 import { eventually } from '../support/bot-process.ts';
 import { createFaultWorld, zhResident, type FaultWorld } from '../faults/support/fault-world.ts';
 import { tempDir } from '../support/harness.ts';
@@ -233,28 +234,36 @@ describe('restore and /forget', () => {
     const KEPT = '校车每天都迟到二十分钟';
     addReport.run(61_001, addResident.get(61_001, 61_001, Date.now()), FORGOTTEN, Date.now());
     addReport.run(61_002, addResident.get(61_002, 61_002, Date.now()), KEPT, Date.now());
+    // A web resident (issue 17) has no Telegram id: filed before the backup, erased from the page after it.
+    const WEB_WORDS = '网页上反映的：和平路小学门口的栏杆倒了';
+    const webResident = db.prepare(`INSERT INTO residents (telegram_user_id, chat_id, language, language_chosen, created_at, channel) VALUES (NULL, 0, 'zh', 1, ?, 'web') RETURNING id`).pluck().get(Date.now()) as number;
+    db.prepare(`UPDATE residents SET chat_id = ? WHERE id = ?`).run(webAddress(webResident), webResident);
+    addReport.run(webAddress(webResident), webResident, WEB_WORDS, Date.now());
     const backup = (await backupDatabase(db, { dir: join(dir.dir, 'backups') })).path;
     // After the backup: the first resident uses /forget (the real use case); a new resident writes, and forgets too.
     const forgetting = createForgetting(db, { cacheKeyOf: classificationCacheKey, neutralTitle: () => 'untitled' });
     expect(forgetting.forget(61_001)).toBe(1);
     addReport.run(61_003, addResident.get(61_003, 61_003, Date.now()), '新来的居民也说了些话', Date.now());
     expect(forgetting.forget(61_003)).toBe(1);
+    expect(forgetting.forgetResident(webResident)).toBe(1);
     db.close();
 
     const result = await tool('restore.ts', [backup], { DATABASE_PATH: dbPath });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
-    expect(result.stdout).toContain('; 1 resident(s) who used /forget after this backup are forgotten again');
+    expect(result.stdout).toContain('; 2 resident(s) who used /forget after this backup are forgotten again');
 
     const restored = new Database(dbPath, { readonly: true, fileMustExist: true });
     try {
-      expect(restored.prepare(`SELECT telegram_user_id FROM residents ORDER BY id`).pluck().all()).toEqual([-1, 61_002]);
+      expect(restored.prepare(`SELECT telegram_user_id FROM residents WHERE channel = 'telegram' ORDER BY id`).pluck().all()).toEqual([-1, 61_002]);
+      expect(restored.prepare(`SELECT forgotten_at IS NOT NULL FROM residents WHERE id = ?`).pluck().get(webResident)).toBe(1);
       expect(restored.prepare(`SELECT text FROM reports WHERE text IS NOT NULL`).pluck().all()).toEqual([KEPT]);
     } finally {
       restored.close();
     }
     // Nowhere in the file either (secure_delete and the checkpoint of the real /forget).
     expect(readFileSync(dbPath).includes(Buffer.from(FORGOTTEN))).toBe(false);
+    expect(readFileSync(dbPath).includes(Buffer.from(WEB_WORDS))).toBe(false);
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createHarness, STAFF_CHAT, type Harness } from '../support/harness.ts';
 import { groupText } from '../support/updates.ts';
 import { startResidentsPage } from '../../src/web/residents-page.ts';
@@ -36,22 +36,35 @@ export interface WebWorld {
   close(): Promise<void>;
 }
 
-export async function createWebWorld(options: { env?: Record<string, string>; limits?: { reports?: RateLimiter; reads?: RateLimiter } } = {}): Promise<WebWorld> {
+export interface WebWorldOptions {
+  env?: Record<string, string>;
+  limits?: { reports?: RateLimiter; reads?: RateLimiter };
+  timeouts?: { headersMs?: number; requestMs?: number };
+  /** One clock for the app and the page. */
+  now?: () => number;
+  /** The page's logger (default: silent), e.g. to read what it logs. */
+  logger?: Logger;
+}
+
+export async function createWebWorld(options: WebWorldOptions = {}): Promise<WebWorld> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const h = await createHarness({ env: { WEB_PUBLIC_URL: base, WEB_PORT: String(port), ...options.env } });
+  const h = await createHarness({ env: { WEB_PUBLIC_URL: base, WEB_PORT: String(port), ...options.env }, ...(options.now && { now: options.now }) });
   const app = h.app;
   const server = await startResidentsPage({
     web: app.config.web!,
     config: app.config,
     db: app.db,
     desk: app.desk,
+    forgetting: app.forgetting,
     tr: app.tr,
     catalogue: app.catalogue,
     units: app.units,
     onReport: () => app.pipeline.wake(),
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     ...(options.limits && { limits: options.limits }),
+    ...(options.now && { now: options.now }),
+    ...(options.timeouts && { timeouts: options.timeouts }),
   });
   return {
     h,
