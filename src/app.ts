@@ -9,7 +9,7 @@ import { createUnitBindingFeature } from './bot/features/unit-binding.ts';
 import { createUnitDeskFeature } from './bot/features/unit-desk.ts';
 import { createUnitReviewFeature } from './bot/features/unit-review.ts';
 import { createStaffAccessFeature } from './bot/features/staff-access.ts';
-import { createUnitDesk } from './dispatch/unit-desk.ts';
+import { createUnitDesk, type UnitDesk } from './dispatch/unit-desk.ts';
 import { createUnitLadderJob } from './dispatch/unit-ladder.ts';
 import { createUnitWorkQueries, renderUnitWork } from './dispatch/unit-work.ts';
 import { createUnitStanding, createUnitWeeklyJob } from './dispatch/unit-standing.ts';
@@ -18,7 +18,9 @@ import { createUnitViews } from './replies/unit-views.ts';
 import { createUnitChats } from './units/unit-chats.ts';
 import { createAccessAudit } from './units/access-audit.ts';
 import { createResidentFeature } from './bot/features/resident.ts';
-import { createStaffFeature } from './bot/features/staff.ts';
+import { createStaffProblemsFeature } from './bot/features/staff-problems.ts';
+import { createStaffUnitsFeature } from './bot/features/staff-units.ts';
+import { createStaffActionsFeature } from './bot/features/staff-actions.ts';
 import { createStaffRetryFeature } from './bot/features/staff-retry.ts';
 import { createPraiseFeature } from './bot/features/praise.ts';
 import { createInboxFeature } from './bot/features/inbox.ts';
@@ -33,9 +35,9 @@ import type { Classification } from './domain/classification.ts';
 import { createSurveyFeature } from './bot/features/survey.ts';
 import { createStaffExportFeature } from './bot/features/staff-export.ts';
 import { createDigestFeature } from './bot/features/digest.ts';
-import { createDigestService, type DigestService } from './digest/digest-service.ts';
+import { createDigestService, type DigestService } from './desk/digest-service.ts';
 import { createScheduler, type Scheduler } from './schedule/scheduler.ts';
-import { createOverdueReminderJob } from './problems/overdue-reminder.ts';
+import { createOverdueReminderJob } from './desk/overdue-reminder.ts';
 import { createStaffQuestionsFeature } from './bot/features/staff-questions.ts';
 import { createStaffQuestions } from './questions/staff-questions.ts';
 import { createUnitScopeQueries } from './questions/unit-scope.ts';
@@ -59,7 +61,7 @@ import { createThemeViews } from './replies/theme-views.ts';
 import { createThemeAlerts } from './pipeline/theme-alerts.ts';
 import { createThemesFeature } from './bot/features/themes.ts';
 import { createTranslator, type Translator } from './i18n/i18n.ts';
-import { createForgetting, neutralTitles } from './intake/forget.ts';
+import { createForgetting, neutralTitles, type Forgetting } from './intake/forget.ts';
 import { createInbox, type Inbox } from './intake/inbox.ts';
 import { createRedelivery } from './intake/redelivery.ts';
 import { createStaffChats, type StaffChats } from './intake/staff-chats.ts';
@@ -81,10 +83,10 @@ import { createVectorStore } from './problems/vector-store.ts';
 import { createProblemStore, type ProblemStore } from './problems/problem-store.ts';
 import { createReplies } from './replies/replies.ts';
 import { createResidentNotices } from './replies/resident-notices.ts';
-import { createProblemDesk, type ProblemDesk } from './problems/problem-desk.ts';
+import { createProblemDesk, type ProblemDesk } from './desk/problem-desk.ts';
 import { createStaffNotices } from './replies/staff-notices.ts';
 import { createUnitRegistry, type UnitRegistry } from './units/unit-registry.ts';
-import { createKnowledgeFeature } from './bot/features/knowledge.ts';
+import { createKnowledgeFeature, resolvedInquiryButtons } from './bot/features/knowledge.ts';
 import { createKnowledgeAnswerer } from './knowledge/answering.ts';
 import { createKnowledgeFolder } from './knowledge/knowledge-folder.ts';
 import { createKnowledgeStore } from './knowledge/knowledge-store.ts';
@@ -141,6 +143,10 @@ export interface App {
   staffChats: StaffChats;
   /** Staff actions on problems and residents' survey answers. */
   desk: ProblemDesk;
+  /** /forget on Telegram and "delete my report" on the web page: one use case. */
+  forgetting: Forgetting;
+  /** The units' side of the loop (issue 13): sign-for, return, extension, result, the bureau's review. */
+  unitDesk: UnitDesk;
   queries: ProblemQueries;
   digest: DigestService;
   /** Weekly digest and daily overdue reminder, exactly once per period per staff chat. */
@@ -342,6 +348,11 @@ export function createApp(options: AppOptions): App {
   });
   // The outbox sender is built after the bot; anything queued before it exists is picked up when it starts.
   let wakeSender = () => {};
+  const forgetting = createForgetting(db, {
+    cacheKeyOf: classificationCacheKey,
+    neutralTitle: neutralTitles(catalogue, (id) => units.name(id), config.staffLanguage),
+    now,
+  });
   const desk = createProblemDesk({
     db,
     problems,
@@ -378,6 +389,8 @@ export function createApp(options: AppOptions): App {
   let wakePipeline = () => {};
   let relabelLate: (reportId: number) => Promise<Classification | undefined> = async () => undefined;
 
+  // What every staff feature is told: who is staff, and the language staff chats are written in.
+  const staffChat = { tr, isStaffChat, staffLanguage: config.staffLanguage };
   const bot = createBot(
     options.token,
     {
@@ -434,11 +447,7 @@ export function createApp(options: AppOptions): App {
         createResidentFeature({
           intake,
           reports,
-          forgetting: createForgetting(db, {
-            cacheKeyOf: classificationCacheKey,
-            neutralTitle: neutralTitles(catalogue, (id) => units.name(id), config.staffLanguage),
-            now,
-          }),
+          forgetting,
           tr,
           catalogue,
           timezone: config.timezone,
@@ -449,21 +458,17 @@ export function createApp(options: AppOptions): App {
         createPraiseFeature({ tr, queries: kindQueries, notices: kindNotices, units, isStaffChat, staffLanguage: config.staffLanguage, timezone: config.timezone, now }),
         createInboxFeature({ tr, queries: kindQueries, notices: kindNotices, notProblems, isStaffChat, staffLanguage: config.staffLanguage }),
         createStaffMediaFeature({ tr, isStaffChat, staffLanguage: config.staffLanguage, reports, outbox, onQueued: () => wakeSender() }),
-        createStaffFeature({
-          tr,
-          isStaffChat,
-          staffLanguage: config.staffLanguage,
+        // The problem list: reading it, the units directory, then acting on it (its reply handler after every command).
+        createStaffProblemsFeature({ ...staffChat, queries, problems, units, catalogue, subtopics, views: staffViews, timezone: config.timezone, now, possiblySame: (problem) => grouping.possiblySame(problem) }),
+        createStaffUnitsFeature({ ...staffChat, units, views: staffViews }),
+        createStaffActionsFeature({
+          ...staffChat,
           desk,
-          queries,
-          problems,
           units,
-          catalogue,
-          subtopics,
           views: staffViews,
           timezone: config.timezone,
-          now,
           residentsOf: (problemId) => problems.get(problemId)?.residentCount ?? 0,
-          possiblySame: (problem) => grouping.possiblySame(problem),
+          resolvedButtons: resolvedInquiryButtons({ tr, staffLanguage: config.staffLanguage, problems }),
         }),
         createDigestFeature({ digest, tr, isStaffChat, staffLanguage: config.staffLanguage }),
         createThemesFeature({ tr, store: themeStore, views: themeViews, rules: themeRules, fallbackCategory: catalogue.fallbackId, isStaffChat, staffLanguage: config.staffLanguage, now }),
@@ -525,6 +530,7 @@ export function createApp(options: AppOptions): App {
     db,
     reports,
     problems,
+    deadlines,
     classifier,
     grouping,
     ...(options.decider && { decider: options.decider }),
@@ -656,6 +662,8 @@ export function createApp(options: AppOptions): App {
     units,
     staffChats,
     desk,
+    forgetting,
+    unitDesk,
     queries,
     digest,
     scheduler,
@@ -718,7 +726,7 @@ export function createApp(options: AppOptions): App {
       await scheduler.start();
       // The residents' page (issue 17): its reports enter the same pipeline, its notices come from the same outbox.
       if (config.web) {
-        web = await startResidentsPage({ web: config.web, config, db, desk, tr, catalogue, units, onReport: () => pipeline.wake(), logger: logger.child({ module: 'web' }), now });
+        web = await startResidentsPage({ web: config.web, config, db, desk, forgetting, tr, catalogue, units, onReport: () => pipeline.wake(), logger: logger.child({ module: 'web' }), now });
       }
       if (config.delivery.mode === 'webhook') {
         webhook = await startWebhookServer({ bot, inbox, logger, url: config.delivery.url, secret: config.delivery.secret, port: config.delivery.port });

@@ -3,6 +3,7 @@ import { isBusyError, type Db } from '../db/database.ts';
 import type { Catalogue } from '../domain/categories.ts';
 import { becomesProblem, type Classification, type ClassifierName, type Language } from '../domain/classification.ts';
 import { channelOf } from '../domain/channel.ts';
+import type { DeadlineRule } from '../domain/deadlines.ts';
 import type { ClassifyOutcome, ReportClassifier } from '../classify/report-classifier.ts';
 import type { ReportStore, StoredReport } from '../intake/report-store.ts';
 import type { Outbox, OutgoingMessage } from '../outbox/outbox.ts';
@@ -11,6 +12,7 @@ import { similarityDecider } from '../problems/grouping.ts';
 import type { ProblemStore } from '../problems/problem-store.ts';
 import type { Embedder, VectorStore } from '../problems/vector-store.ts';
 import type { Problem } from '../problems/problem.ts';
+import { escalateToUrgent } from '../problems/escalation.ts';
 import { summaryTitles, type LedgerTitles } from '../problems/ledger-title.ts';
 import type { ThemeAlerts } from './theme-alerts.ts';
 import type { StaffNotices } from '../replies/staff-notices.ts';
@@ -20,6 +22,7 @@ import type { KnowledgeAnswerer, KnowledgeOutcome } from '../knowledge/answering
 import type { KnowledgeStore } from '../knowledge/knowledge-store.ts';
 import type { KnowledgeReplies } from '../replies/knowledge-replies.ts';
 import type { MediaStep } from './media-step.ts';
+import { createWorkerLoop, type Job } from '../queue/worker-loop.ts';
 
 const withSense = (sense: 'listen' | 'look' | undefined) => (sense ? { media: sense } : {});
 
@@ -53,6 +56,8 @@ export interface ReportPipelineOptions {
   db: Db;
   reports: ReportStore;
   problems: ProblemStore;
+  /** The deadline rule (src/domain/deadlines.ts): a problem found urgent on re-classification gets the urgent deadline. */
+  deadlines: DeadlineRule;
   classifier: ReportClassifier;
   grouping: Grouping;
   decider?: GroupingDecider;
@@ -103,50 +108,37 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
   const now = options.now ?? Date.now;
   const decider = options.decider ?? similarityDecider;
   const concurrency = options.concurrency ?? 16;
-  const inFlight = new Map<number, Promise<void>>();
+  const pollMs = options.pollIntervalMs ?? 1000;
   const retryAt = new Map<number, number>();
   const failures = new Map<number, number>();
-  const idleWaiters: Array<() => void> = [];
-  let running = false;
-  let pollTimer: NodeJS.Timeout | undefined;
   let reclassifyTimer: NodeJS.Timeout | undefined;
   let reclassifying: Promise<number> | undefined;
 
-  function fill(): void {
-    if (!running) return;
-    let ids: number[];
-    try {
-      ids = reports.pending(concurrency + inFlight.size + retryAt.size);
-    } catch (error) {
+  // One job per report (its id is the key), `concurrency` at once; a report that failed waits out its backoff.
+  const loop = createWorkerLoop<number>({
+    concurrency,
+    take(free, busy) {
+      // Enough ids to fill the free slots past those in flight (concurrency - free) and those backing off.
+      const ids = reports.pending(concurrency + (concurrency - free) + retryAt.size);
+      const at = now();
+      const jobs: Array<Job<number>> = [];
+      for (const id of ids) {
+        if (jobs.length >= free) break;
+        if (busy(id) || (retryAt.get(id) ?? 0) > at) continue;
+        retryAt.delete(id);
+        jobs.push({ key: id, run: () => process(id) });
+      }
+      return jobs;
+    },
+    // A report backing off is still waiting: idle() waits for it too.
+    hasDue: () => reports.pendingCount() > 0,
+    nextLookInMs: () => pollMs,
+    onJobError: (error) => logger.error({ err: error }, 'processing a report failed outside its own error handling'),
+    onTakeError(error) {
       if (!isBusyError(error)) throw error;
-      return; // the poll timer comes back
-    }
-    const at = now();
-    for (const id of ids) {
-      if (inFlight.size >= concurrency) break;
-      if (inFlight.has(id) || (retryAt.get(id) ?? 0) > at) continue;
-      retryAt.delete(id);
-      const task = process(id).finally(() => {
-        inFlight.delete(id);
-        fill();
-        settleIdle();
-      });
-      inFlight.set(id, task);
-    }
-    settleIdle();
-  }
-
-  function settleIdle(): void {
-    if (inFlight.size > 0) return;
-    let waiting = 0;
-    try {
-      waiting = reports.pendingCount();
-    } catch {
-      waiting = 1;
-    }
-    if (waiting > 0 && running) return;
-    for (const resolve of idleWaiters.splice(0)) resolve();
-  }
+      return pollMs; // the database's trouble: look again at the next poll
+    },
+  });
 
   async function process(id: number): Promise<void> {
     let counted = false;
@@ -165,21 +157,27 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
       // A voice note or photo with no words yet is labelled for staff to look at, not classified from nothing.
       const unread = options.media?.unreadOutcome(report);
       const outcome = unread ?? (await classifier.classify(text, { residentId: report.residentId, stillWanted: () => reports.stillWanted(id) !== undefined }));
-      const label = options.media?.withWhatItShows(report, outcome.classification) ?? outcome.classification;
+      const classified = options.media?.withWhatItShows(report, outcome.classification) ?? outcome.classification;
       // The LLM decides grouping only when it just answered for this report (not failing, not over the
       // resident's budget, not a flood), and the decision is paid from the same budget.
       const mayAskLlm = () => outcome.by === 'llm' && !report.flooded && classifier.spendBudget(report.residentId);
+      // A question the knowledge base answers gets the answer instead of a ticket; "no" brings it back here,
+      // asked once only. Urgent reports always reach staff. Before praise and chit-chat: the offline classifier
+      // calls many bare questions (请问游泳馆几点开门) chit-chat, and they deserve the answer too.
+      const knowledge = options.knowledge;
+      const asked = knowledge && report.text ? knowledge.store.get(id) : undefined;
+      // Answered from the base, or declined ("否"), it was a question whatever the classifier called it: a declined
+      // one takes the normal way to a ticket, never the chit-chat reply.
+      const label = asked ? asInquiry(classified) : classified;
+      let unmatchedQuestion = false;
+      if (knowledge && report.text && !label.urgent && !asked) {
+        const answer = await knowledge.answerer.answer(report.text, label.kind, mayAskLlm);
+        if (answer.answered) return offerAnswer(report, asInquiry(label), outcome, answer);
+        // Small talk the base does not answer stays small talk: not a gap in the base.
+        unmatchedQuestion = answer.reason === 'no_match' && becomesProblem(label.kind);
+      }
       // Praise and chit-chat are answered and recorded, never problems; anything urgent still reaches staff as one.
       if (options.notProblems && !label.urgent && !becomesProblem(label.kind)) return settleNotProblem(report, label, outcome, options.notProblems);
-      // A question the knowledge base answers gets the answer instead of a ticket; "no" brings it back here,
-      // asked once only. Urgent reports always reach staff.
-      const knowledge = options.knowledge;
-      let unmatchedQuestion = false;
-      if (knowledge && report.text && !label.urgent && !knowledge.store.get(id)) {
-        const answer = await knowledge.answerer.answer(report.text, label.kind, mayAskLlm);
-        if (answer.answered) return offerAnswer(report, label, outcome, answer);
-        unmatchedQuestion = answer.reason === 'no_match';
-      }
       const candidate = toGrouping(report, label);
       // Its meaning, when an embedding model is configured and the LLM just answered for this report (not a flood):
       // outside the transaction, cached, and any failure leaves it out, so grouping decides offline.
@@ -276,6 +274,11 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
     failures.delete(report.id);
     options.onQueued();
     logger.debug({ reportId: report.id, entryId: answer.entry.id, by: answer.by }, 'question answered from the knowledge base');
+  }
+
+  /** A question answered from (or declined against) the knowledge base is an inquiry, whatever else it was called. */
+  function asInquiry(label: Classification): Classification {
+    return becomesProblem(label.kind) ? label : { ...label, kind: 'inquiry' };
   }
 
   /** Praise or chit-chat: labelled, answered and (praise) sent to staff as a commendation, in one transaction. */
@@ -382,7 +385,7 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
     if (back) {
       failures.delete(reportId);
       retryAt.delete(reportId);
-      if (running) setImmediate(fill);
+      loop.wake();
     }
     return back;
   }
@@ -404,7 +407,8 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
       problems.record(problem.id, { at: now(), actor: { type: 'system' }, action: 'reclassified', note: `${problem.category} → ${label.category}` });
     }
     if (label.urgent && !report.urgent) {
-      if (problem && !problem.urgent) problems.update(problem.id, { urgent: true }, now());
+      // Read again: the problem may have been re-labelled just above.
+      if (problem) escalateToUrgent(problems, options.deadlines, problems.get(problem.id)!, report.id, now());
       queueAlerts(report, label, unitId);
     }
     return label;
@@ -477,7 +481,7 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
         })
         .finally(() => {
           reclassifying = undefined;
-          if (running) scheduleReclassify();
+          if (loop.running) scheduleReclassify();
         });
     }, interval);
     reclassifyTimer.unref?.();
@@ -485,29 +489,17 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
 
   return {
     start() {
-      if (running) return;
-      running = true;
-      pollTimer = setInterval(fill, options.pollIntervalMs ?? 1000);
-      pollTimer.unref?.();
+      if (loop.running) return;
+      loop.start();
       if (classifier.hasLlm) scheduleReclassify();
-      fill();
     },
     async stop() {
-      running = false;
-      if (pollTimer) clearInterval(pollTimer);
       if (reclassifyTimer) clearTimeout(reclassifyTimer);
-      await Promise.allSettled([...inFlight.values(), reclassifying]);
-      for (const resolve of idleWaiters.splice(0)) resolve();
+      // The loop waits for the reports in flight and releases everyone waiting in idle().
+      await Promise.allSettled([loop.stop(), reclassifying]);
     },
-    wake() {
-      if (running) setImmediate(fill);
-    },
-    idle() {
-      return new Promise<void>((resolve) => {
-        idleWaiters.push(resolve);
-        settleIdle();
-      });
-    },
+    wake: () => loop.wake(),
+    idle: () => loop.idle(),
     reclassifyPass,
     retry,
     relabel,
