@@ -2,7 +2,7 @@ import type { Db } from '../db/database.ts';
 import type { ProblemKind } from '../domain/classification.ts';
 import type { DeadlineRule } from '../domain/deadlines.ts';
 import type { Problem } from './problem.ts';
-import { isOpen } from './problem.ts';
+import { isOpen, reopenedStatus } from './problem.ts';
 import type { ProblemStore } from './problem-store.ts';
 import { escalateToUrgent } from './escalation.ts';
 import type { VectorStore } from './vector-store.ts';
@@ -10,6 +10,7 @@ import { bigramDice } from '../units/unit-name.ts';
 import { summaryTitles, type LedgerTitles } from './ledger-title.ts';
 import { sameMatter, similarityNeeded, type MatterEvidence, type SubtopicRelation, type UnitRelation } from './same-matter.ts';
 import { featureSimilarity, POSSIBLY_SAME_THRESHOLD, textFeatures, type TextFeatures } from './similarity.ts';
+import { defaultFacets, facetRelation, type FacetVocabulary } from './facets.ts';
 
 /** A classified report on its way into the problem list. */
 export interface ReportForGrouping {
@@ -98,6 +99,8 @@ export interface GroupingOptions {
   writtenKey?: (written: string) => string;
   /** Embeddings (OPENAI_EMBEDDING_MODEL): problems near a report's vector are candidates too, and join keeps vectors. */
   vectors?: { store: VectorStore; model: string };
+  /** The facets of each subtopic (prompts/facets.json); default: that file, read once. */
+  facets?: FacetVocabulary;
 }
 
 /** Candidates that survive the veto and are scored, at most (their sample texts read and compared). */
@@ -145,6 +148,14 @@ export function createGrouping(
     return features;
   }
 
+  const facets = options.facets ?? defaultFacets();
+  /** The facets all these texts name together, within the subtopics in play. */
+  function facetsOf(texts: readonly string[], subtopics: ReadonlySet<string>): ReadonlySet<string> {
+    const all = new Set<string>();
+    for (const text of texts) for (const facet of facets.facetsOf(text, subtopics)) all.add(facet);
+    return all;
+  }
+
   function canTake(problem: Problem | undefined, report: ReportForGrouping, now: number): problem is Problem {
     // The category is not checked: the decision weighed it, and a category the classifier got wrong must not split a matter.
     if (!problem || problem.mergedInto !== null) return false;
@@ -171,10 +182,11 @@ export function createGrouping(
 
   /** Everything a candidate is weighed on, and the rule's verdict. */
   function weigh(
-    mine: { text: readonly TextFeatures[]; exact: ReadonlySet<string>; unitId: string | null; unitWritten: string | null; category: string; subtopic: string | null | undefined },
+    mine: { text: readonly TextFeatures[]; raw: readonly string[]; exact: ReadonlySet<string>; unitId: string | null; unitWritten: string | null; category: string; subtopic: string | null | undefined },
     problem: Problem,
     sample: { texts: string[]; subtopics: ReadonlySet<string> },
     now: number,
+    byFacets = true,
   ): Candidate {
     const texts = [problem.title, ...sample.texts];
     // The title restates unit and subtopic (offline it is built from them, "北山中学 校舍设施·宿舍"): compared, it made
@@ -183,7 +195,11 @@ export function createGrouping(
     const compared = sample.texts.length > 0 ? sample.texts : texts;
     // Each text without its own unit's names: one set of features per text, whichever report it is compared with.
     const ignore = unitNames(problem.unitId, problem.unitWritten);
-    const subtopic = subtopicRelation(mine.subtopic, problem.subtopic ? new Set([problem.subtopic, ...sample.subtopics]) : sample.subtopics);
+    const theirSubtopics = problem.subtopic ? new Set([problem.subtopic, ...sample.subtopics]) : sample.subtopics;
+    const subtopic = subtopicRelation(mine.subtopic, theirSubtopics);
+    // Facets are read within the subtopics of both sides: 漏水 is a dormitory's leak, 冷 a classroom without heating.
+    const scope = new Set(theirSubtopics);
+    if (mine.subtopic) scope.add(mine.subtopic);
     let text = 0;
     for (const t of compared) {
       if (mine.exact.has(t.trim())) text = 1;
@@ -196,6 +212,7 @@ export function createGrouping(
       sameCategory: mine.category === problem.category,
       ageDays: Math.max(0, (now - (problem.lastReportAt ?? problem.createdAt)) / DAY),
       text,
+      ...(byFacets && { facets: scope.size === 0 ? 'unknown' : facetRelation(facetsOf(mine.raw, scope), facetsOf(compared, scope)) }),
     };
     return { problem, texts, evidence, ...sameMatter(evidence) };
   }
@@ -239,7 +256,7 @@ export function createGrouping(
       const samples = store.samplesOf(possible.map((p) => p.id), SAMPLES);
       const exact = new Set([report.text.trim()]);
       // Unit names say where, not what: left out of the texts they are in.
-      const mine = { ...report, subtopic: report.subtopic ?? null, text: [featuresOf(report.text, unitNames(report.unitId, report.unitWritten))], exact };
+      const mine = { ...report, subtopic: report.subtopic ?? null, text: [featuresOf(report.text, unitNames(report.unitId, report.unitWritten))], raw: [report.text], exact };
       const ranked = possible
         .map((problem) => {
           const weighed = weigh(mine, problem, samples.get(problem.id)!, now);
@@ -275,8 +292,9 @@ export function createGrouping(
       const now = problem.lastReportAt ?? problem.updatedAt;
       return others
         .map((other) => {
-          const mine = { ...problem, text: own.map((t) => featuresOf(t, unitNames(problem.unitId, problem.unitWritten))), exact: new Set(own.map((t) => t.trim())) };
-          return weigh(mine, other, samples.get(other.id)!, now);
+          const mine = { ...problem, text: own.map((t) => featuresOf(t, unitNames(problem.unitId, problem.unitWritten))), raw: own, exact: new Set(own.map((t) => t.trim())) };
+          // Facets left out: a person decides, on the words, what the rule was not sure enough to merge.
+          return weigh(mine, other, samples.get(other.id)!, now, false);
         })
         // A person decides: the rule's bar is lowered, never its "different unit" veto.
         .filter((c) => c.evidence.unit !== 'different' && c.evidence.text >= POSSIBLY_SAME_THRESHOLD && c.score >= POSSIBLY_SAME_SHARE)
@@ -295,7 +313,7 @@ export function createGrouping(
         problemId = chosen.id;
         if (chosen.status === 'resolved') {
           reopened = true;
-          const status = chosen.responsibleUnitId ? 'assigned' : 'new';
+          const status = reopenedStatus(chosen);
           store.update(problemId, {
             status,
             recurring: true,

@@ -61,6 +61,10 @@ export interface ProblemEvent {
   note: string | null;
 }
 
+/** The status a resolved problem reopens to: back with its unit when one is responsible, else new again. */
+export const reopenedStatus = (problem: Pick<Problem, 'responsibleUnitId'>): ProblemStatus =>
+  problem.responsibleUnitId ? 'assigned' : 'new';
+
 /** A problem is overdue when it is still open after its deadline. */
 export const isOverdue = (problem: Pick<Problem, 'status' | 'deadlineAt'>, now: number): boolean =>
   isOpen(problem.status) && problem.deadlineAt !== null && problem.deadlineAt < now;

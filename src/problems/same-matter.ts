@@ -21,12 +21,18 @@
  * shared wording; a category the classifier got wrong does not split a matter by itself (same unit, other
  * category), it only asks for more similar words.
  *
+ * Facets (src/problems/facets.ts, prompts/facets.json) then say what the shared wording cannot: two reports naming
+ * defects of their subtopic, none in common (厕所没纸, 门锁坏了), need near-identical words (DISJOINT_FACETS_NEEDED);
+ * a named defect in common counts as similarity (SHARED_FACET_BONUS), except across two subtopics.
+ *
  * A problem's subtopics are those of its latest reports (its first report's guess alone is noisy). Its text is its
  * reports' (src/problems/grouping.ts): the title, built from unit and subtopic offline, would restate them.
  * Thresholds were chosen on development streams only (test/fixtures/grouping-dev.jsonl and grouping-h2-dev.jsonl,
  * `npm run eval:grouping`), for precision first: a wrong merge hides a resident's report inside someone else's problem, a
  * missed one leaves staff a duplicate to merge with one button (possiblySame). docs/GROUPING.md has the figures.
  */
+
+import type { FacetRelation } from './facets.ts';
 
 export type UnitRelation = 'same' | 'unknown' | 'different';
 export type SubtopicRelation = 'same' | 'unknown' | 'different';
@@ -39,6 +45,11 @@ export interface MatterEvidence {
   ageDays: number;
   /** Text similarity, best over the problem's title and latest reports, in [0, 1]. */
   text: number;
+  /**
+   * How the defects or aspects the two name within their subtopics relate (src/problems/facets.ts): 厕所没纸 and
+   * 厕所门锁坏了 are "disjoint", 饭里有头发 and 菜里有虫子 "shared". Absent: unknown.
+   */
+  facets?: FacetRelation;
 }
 
 // 0.05 let a shared subtopic word and little else join two matters (插座冒火花 joined 灯管坏了 at 0.07); 0.10 was
@@ -66,6 +77,11 @@ export function similarityNeeded(e: Omit<MatterEvidence, 'text'>): number {
   return e.subtopic === 'same' ? NO_UNIT_SAME_SUBTOPIC : NO_UNIT_OTHERWISE;
 }
 
+/** A shared facet counts as this much text similarity: one unit, one subtopic and one named defect are one matter. */
+export const SHARED_FACET_BONUS = 0.15;
+/** Disjoint facets: different matters, unless the words are at least this alike (a report naming two defects). */
+export const DISJOINT_FACETS_NEEDED = 0.7;
+
 export interface MatterVerdict {
   /** Similarity over what was needed: at or above 1 the report joins; ranks candidates, best first. */
   score: number;
@@ -73,8 +89,11 @@ export interface MatterVerdict {
 }
 
 export function sameMatter(e: MatterEvidence): MatterVerdict {
-  const needed = similarityNeeded(e);
+  let needed = similarityNeeded(e);
   if (!Number.isFinite(needed)) return { score: 0, joins: false };
-  const score = e.text / needed;
+  if (e.facets === 'disjoint') needed = Math.max(needed, DISJOINT_FACETS_NEEDED);
+  // Not across two subtopics: there one word can name a facet of each (老鼠 in a dormitory, and in a kitchen).
+  const bonus = e.facets === 'shared' && e.subtopic !== 'different' ? SHARED_FACET_BONUS : 0;
+  const score = (e.text + bonus) / needed;
   return { score, joins: score >= 1 };
 }

@@ -3,6 +3,7 @@
  *
  *   npx tsx src/problems/similarity-report.ts                      # the calibration pairs
  *   npx tsx src/problems/similarity-report.ts --file PATH          # any other labelled file, at the shipped threshold
+ *   npx tsx src/problems/similarity-report.ts --rule [--file PATH] # the same-matter rule at one unit, with and without facets
  *
  * The headline figure is cross-validated: a threshold chosen on one half of the pairs is measured on the other
  * half (both ways, over many seeded splits), so it does not flatter the threshold that was tuned on all of them.
@@ -14,6 +15,11 @@ import { z } from 'zod';
 import { createUnitDirectory, loadUnitFile } from '../units/unit-directory.ts';
 import type { UnitDirectory } from '../units/unit-directory.ts';
 import { SAME_PROBLEM_THRESHOLD, textSimilarity } from './similarity.ts';
+import { createOfflineClassifier, loadExamples } from '../classify/offline/offline-classifier.ts';
+import { loadCatalogue } from '../domain/categories.ts';
+import { loadSubtopics } from '../domain/subtopics.ts';
+import { defaultFacets, facetRelation } from './facets.ts';
+import { sameMatter } from './same-matter.ts';
 
 const PairSchema = z.object({
   a: z.string().min(1),
@@ -187,8 +193,51 @@ function reportFile(path: string, directory: UnitDirectory): void {
   if (process.argv.includes('--errors')) printMistakes(pairs, scored);
 }
 
+/**
+ * The pairs through the same-matter rule (src/problems/same-matter.ts) as grouping applies it to a report and a problem
+ * of one unit and category reported yesterday, each text's subtopic from the offline classifier: with its facets
+ * (prompts/facets.json) and without.
+ */
+function reportRule(path: string | URL, directory: UnitDirectory): void {
+  const pairs = loadPairs(path);
+  const catalogue = loadCatalogue();
+  const classifier = createOfflineClassifier({ catalogue, examples: loadExamples(), subtopics: loadSubtopics(catalogue) });
+  const facets = defaultFacets();
+  const counts = { with: { tp: 0, fp: 0, fn: 0 }, without: { tp: 0, fp: 0, fn: 0 } };
+  for (const pair of pairs) {
+    const [a, b] = [classifier.classifySync(pair.a).subtopic ?? null, classifier.classifySync(pair.b).subtopic ?? null];
+    const scope = new Set([a, b].filter((s): s is string => s !== null));
+    const evidence = {
+      unit: pair.unit === null ? ('unknown' as const) : ('same' as const),
+      subtopic: a === null || b === null ? ('unknown' as const) : a === b ? ('same' as const) : ('different' as const),
+      sameCategory: true,
+      ageDays: 1,
+      text: textSimilarity(pair.a, pair.b, unitNamesOf(pair.unit, directory)),
+    };
+    const facetsRelation = facetRelation(facets.facetsOf(pair.a, scope), facets.facetsOf(pair.b, scope));
+    for (const [key, joins] of [['with', sameMatter({ ...evidence, facets: facetsRelation }).joins], ['without', sameMatter(evidence).joins]] as const) {
+      if (joins && pair.same) counts[key].tp++;
+      else if (joins) counts[key].fp++;
+      else if (pair.same) counts[key].fn++;
+    }
+  }
+  console.log(`${typeof path === 'string' ? path : path.pathname.split('/').pop()}: ${pairs.length} pairs through the same-matter rule (subtopics from the offline classifier)`);
+  for (const key of ['without', 'with'] as const) {
+    const { tp, fp, fn } = counts[key];
+    const precision = tp + fp === 0 ? 1 : tp / (tp + fp);
+    const recall = tp + fn === 0 ? 1 : tp / (tp + fn);
+    const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+    console.log(`  ${key.padEnd(7)} facets: precision ${percent(precision)}  recall ${percent(recall)}  F1 ${percent(f1)}  (TP ${tp}, FP ${fp}, FN ${fn})`);
+  }
+}
+
 function main(): void {
   const directory = createUnitDirectory(loadUnitFile().units);
+  if (process.argv.includes('--rule')) {
+    const at = process.argv.indexOf('--file');
+    reportRule(at === -1 ? DEFAULT_PAIRS_PATH : process.argv[at + 1]!, directory);
+    return;
+  }
   const fileFlag = process.argv.indexOf('--file');
   if (fileFlag !== -1) {
     const path = process.argv[fileFlag + 1];

@@ -325,7 +325,7 @@ function rawFeatures(folded: string): Map<string, number> {
 }
 
 /** NFKC, lower case, and traditional characters read as simplified (體育館 = 体育馆), as the classifier reads them. */
-function fold(text: string): string {
+export function foldText(text: string): string {
   return toSimplified(text.normalize('NFKC').toLowerCase());
 }
 
@@ -342,7 +342,7 @@ function loadDocumentFrequencies(): { n: number; df: Map<string, number> } {
     return { n: 0, df };
   }
   for (const text of texts) {
-    const folded = fold(text).replace(NUMBERED_UNIT, ' ').replace(LATIN_NUMBERED_UNIT, ' ');
+    const folded = foldText(text).replace(NUMBERED_UNIT, ' ').replace(LATIN_NUMBERED_UNIT, ' ');
     for (const feature of rawFeatures(folded).keys()) df.set(feature, (df.get(feature) ?? 0) + 1);
   }
   return { n: texts.length, df };
@@ -365,7 +365,7 @@ function rarity(feature: string): number {
  * they are removed like stop words.
  */
 export function textFeatures(text: string, ignore: readonly string[] = []): TextFeatures {
-  let folded = fold(text);
+  let folded = foldText(text);
   for (const name of [...ignore].sort((a, b) => b.length - a.length)) {
     folded = /[a-z]/i.test(name) ? folded.replace(latinPatternOf(name), ' ') : folded.split(name.normalize('NFKC')).join(' ');
   }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { toSimplified } from '../classify/offline/traditional.ts';
 import { bigramDice, levelOf, numbersOf, townRoot, unitKey, writtenUnitKey } from './unit-name.ts';
+import { createRomanisedNames } from './romanised-names.ts';
 import { createUnitSpotter } from './unit-spotter.ts';
 
 export const UNIT_TYPES = ['middle_school', 'primary_school', 'town_school', 'kindergarten', 'venue', 'bureau_office'] as const;
@@ -28,10 +29,12 @@ export interface UnitMatch {
   /**
    * exact: the official name, up to spelling (full-width, spaces, 1 vs 一, 第一中学 vs 一中, campus suffixes);
    * alias: one of the unit's aliases, up to the same spelling;
+   * romanised: the English or pinyin form of a name, derived at load (src/units/romanised-names.ts: "Beishan Middle
+   * School", "beishan zhongxue", "bszx");
    * fuzzy: similar enough, with the same number and school level.
    */
-  how: 'exact' | 'alias' | 'fuzzy';
-  /** 1 for exact and alias; the similarity for fuzzy. */
+  how: 'exact' | 'alias' | 'romanised' | 'fuzzy';
+  /** 1 for exact, alias and romanised; the similarity for fuzzy. */
   score: number;
 }
 
@@ -55,7 +58,8 @@ export interface UnitDirectory {
 
 /**
  * Below this a fuzzy candidate is not trusted. Calibrated on test/units/unit-directory.test.ts: the lowest true
- * variant there scores 0.82 ("experiment primary school"), the highest wrong one 0.67 (东城实验小学 → 实验小学).
+ * variant there scored 0.82 ("experiment primary school", now resolved earlier as a romanised form), the highest wrong
+ * one 0.67 (东城实验小学 → 实验小学).
  */
 export const FUZZY_UNIT_THRESHOLD = 0.7;
 /** Two different units this close to each other is a guess, not a match. */
@@ -107,6 +111,7 @@ export function createUnitDirectory(
   const byKey = new Map<string, KeyEntry>();
   const fuzzyKeys: FuzzyKey[] = [];
   const spotter = createUnitSpotter();
+  const romanised = createRomanisedNames();
 
   function register(name: string, unitId: string, how: KeyEntry['how']): void {
     const key = keyOf(name);
@@ -120,6 +125,18 @@ export function createUnitDirectory(
       fuzzyKeys.push({ key, unitId, level: levelOf(key), numbers: numbersOf(key) });
     }
     spotter.add(name, unitId, byId.get(unitId)!.town);
+    romanised.add(name, unitId, byId.get(unitId)!.town);
+  }
+
+  /**
+   * Units a text names, Chinese names first (the spotter, in order of mention), then those named in Latin letters
+   * ("Beishan Middle School", "bszx") that the spotter did not find.
+   */
+  function unitsIn(text: string): Unit[] {
+    const simplified = toSimplified(text);
+    const ids = spotter.find(simplified);
+    for (const hit of romanised.find(simplified)) if (!ids.includes(hit.unitId)) ids.push(hit.unitId);
+    return ids.map((id) => byId.get(id)!);
   }
 
   for (const unit of byId.values()) register(unit.name, unit.id, 'exact');
@@ -160,19 +177,14 @@ export function createUnitDirectory(
       if (key.length === 0) return null;
       const entry = byKey.get(key);
       if (entry) return { unit: byId.get(entry.unitId)!, how: entry.how, score: 1 };
+      const romanisedId = /[a-z]/iu.test(written) ? romanised.lookup(written) : null;
+      if (romanisedId) return { unit: byId.get(romanisedId)!, how: 'romanised', score: 1 };
       return fuzzyMatch(key);
     },
     addAlias,
-    findUnitsIn(text) {
-      // 體育館 is 体育馆: the spotter's names are simplified.
-      return spotter.find(toSimplified(text)).map((id) => byId.get(id)!);
-    },
-    unitIn(text) {
-      return spotter
-        .find(toSimplified(text))
-        .map((id) => byId.get(id)!)
-        .find((unit) => unit.type !== 'bureau_office');
-    },
+    // 體育館 is 体育馆: the spotter's names are simplified.
+    findUnitsIn: (text) => unitsIn(text),
+    unitIn: (text) => unitsIn(text).find((unit) => unit.type !== 'bureau_office'),
     writtenKey: (nameAsWritten) => writtenUnitKey(nameAsWritten, towns),
   };
 }

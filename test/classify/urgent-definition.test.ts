@@ -62,6 +62,26 @@ describe('urgent: the same kinds of words when the danger is now', () => {
   });
 });
 
+describe('urgent: something failing with children exposed to it right now (the class blind-f missed)', () => {
+  it.each([
+    ['a wall shedding bricks beside seated pupils', '城关二小教室的墙皮一块块往下剥，今天又掉了一片，学生还坐在墙边上课'],
+    ['a fan hanging loose over a class', 'the light in room 204 at Dongcheng Middle School is hanging by one wire and the children are sitting right under it'],
+    ['a broken climbing frame still in use', '公园滑梯的扶手断了一截，好几个小朋友还在上面爬'],
+    ['lights out at a crossing, children in the road', '南湖小学门口的信号灯坏了，车不减速，学生们在路中间来回躲'],
+    ['children carried in an open truck bed', '一辆农用三轮车载着七八个孩子，车斗连个挡板都没有，正往国道上开'],
+  ])('%s', (_, text) => {
+    expect(urgent(text), text).toBe(true);
+  });
+
+  it.each([
+    ['the hazard alone, no one exposed', '公园滑梯的扶手断了一截，希望尽快修一下'],
+    ['children nearby, nothing failing', '操场上孩子们都在树底下乘凉，希望多种点树'],
+    ['fixed before anyone was near', '教室吊扇松了，后来学校已经修好了，当时学生都不在下面'],
+  ])('not: %s', (_, text) => {
+    expect(urgent(text), text).toBe(false);
+  });
+});
+
 describe('the rule’s cues', () => {
   const armed = (text: string, group: string) =>
     findRiskCues(normalizeText(text)).some((hit) => hit.group === group && hit.strong && !hit.negated);

@@ -106,8 +106,11 @@ describe('matching a unit name as written', () => {
   });
 
   it('marks approximate readings as fuzzy, with their score', () => {
-    const match = directory.match('experiment primary school');
+    // "experiment primary school" is now a romanised form of 实验小学 (test/units/romanised-names.test.ts); a typo is not.
+    expect(directory.match('experiment primary school')).toMatchObject({ how: 'romanised', unit: { id: 'sx' } });
+    const match = directory.match('experimentel primary school');
     expect(match?.how).toBe('fuzzy');
+    expect(match?.unit.id).toBe('sx');
     expect(match!.score).toBeGreaterThanOrEqual(FUZZY_UNIT_THRESHOLD);
     expect(match!.score).toBeLessThan(1);
     expect(directory.match('城关镇实验小学')).toMatchObject({ how: 'fuzzy', unit: { id: 'sx' } });

@@ -245,6 +245,12 @@ export const RISK_CUES: readonly RiskCue[] = [
   // Danger that is about to happen: "could give way any moment" is the report, not a hypothetical.
   cue('structure', "\\b(?:any (?:moment|minute|second|time now)|about to (?:give way|fall|collapse|come down)|(?:someone|somebody|a child|a kid) (?:is )?(?:going to|will) (?:fall|get hurt|be killed|die)|(?:is|are) going to (?:fall|collapse|come down))\\b", true, true),
   cue('structure', '(?:栏杆|护栏)[^，,。]{0,6}(?:断了|松了|坏了|歪了)[^。！？!?]{0,16}(?:孩子|小孩|学生|人)[^，,。]{0,6}(?:趴|靠|倚|坐|站|爬)|随时(?:都)?(?:可能|会|要)?[^，,。]{0,3}(?:倒|塌|掉|断|砸|垮)(?!闭|霉|线|网|课)|(?:快|快要|就要|眼看)(?:要)?(?:塌|倒)了', true, true),
+  // ---- Fifth round, from blind-f's misses (now development data): a failing thing with children exposed to it right
+  // now, told as the scene ("墙皮掉…孩子还坐在墙边", "链子断了…还有个小孩在上面荡", "the kids are sitting right under
+  // it"). The hazard and the exposure are both needed; either alone is a routine repair.
+  cue('structure', '(?:掉|断|松|晃|坏|塌|裂|脱落|悬着|吊着|没挡板|螺丝)[^。！？!?]{0,20}(?:孩子|小孩|学生|小朋友|人)们?(?:还|正|都|就)?(?:坐|站|躲|趴|玩|荡|挤)?在(?:上面|下面|底下|下方|旁边|边上|墙边|窗边|马路中间|路中间|车斗)', true, true),
+  cue('vehicle', '(?:三轮车?|面包车|拖拉机|货车|农用车)[^。！？!?]{0,8}(?:拉|载|装)(?:了|着)[^，,。]{0,6}(?:学生|孩子|小孩)[^。！？!?]{0,16}(?:车斗|没挡板|正往|正在往|开上|上了大路)', true, true),
+  cue('structure', "\\b(?:hanging by (?:one|a|a single) (?:screw|thread|bolt|wire)|(?:kids|children|students|pupils|a child|a kid) (?:are |is |were )?(?:still )?(?:sitting|standing|playing) (?:right )?(?:under|below|beneath|underneath) it)\\b", true, true),
   // Weak, for the learned model only: a report written in alarm, about a body, happening now.
   cue('alarm', '救命|快来|快派|赶紧|赶快|马上|立刻|求求|求你们|求助|吓坏|吓得|尖叫|哭喊|不敢|现在还|刚才|刚刚|正在|今晚|此刻|到现在', false),
   cue('alarm', "\\b(?:help|right now|just now|immediately|urgent(?:ly)?|please hurry|hurry|terrified|screaming|still (?:there|inside|in there|on board|not)|tonight)\\b", false),
