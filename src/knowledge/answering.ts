@@ -1,8 +1,9 @@
-import type { Kind } from '../domain/classification.ts';
+import { detectLanguage, type Kind } from '../domain/classification.ts';
 import type { KnowledgeEntry } from './knowledge-base.ts';
 import type { KnowledgeFolder } from './knowledge-folder.ts';
 import { mayAnswerFromKnowledge } from './question.ts';
 import type { Scored } from './retrieval.ts';
+import { fuseRankings, type SemanticRanker } from './semantic.ts';
 
 /**
  * Whether a report is answered from the knowledge base, and with what. Offline the answer is always one
@@ -32,10 +33,32 @@ export interface KnowledgeAnswerer {
 }
 
 /** How many of the best-ranked entries the model is shown. */
-const OFFERED = 4;
+export const OFFERED = 4;
+/** How many of the ranking by meaning take part in the fusion (the lexical ranking gives its top five). */
+const BY_MEANING = 10;
 
-export function createKnowledgeAnswerer(deps: { folder: KnowledgeFolder; composer?: AnswerComposer; onComposeFailure?: (reason: string) => void }): KnowledgeAnswerer {
-  const { folder, composer } = deps;
+export function createKnowledgeAnswerer(deps: {
+  folder: KnowledgeFolder;
+  composer?: AnswerComposer;
+  /** Entries by meaning (OPENAI_EMBEDDING_MODEL), fused with the lexical ranking for the composer; absent: lexical alone. */
+  semantic?: SemanticRanker;
+  onComposeFailure?: (reason: string) => void;
+}): KnowledgeAnswerer {
+  const { folder, composer, semantic } = deps;
+
+  /**
+   * What the model is shown: the lexical top four, or, with embeddings, the reciprocal rank fusion of the lexical
+   * ranking and the ranking by meaning over the entries in the question's language (and Chinese ones for an English
+   * question, as the lexical fallback does). An embedding failure leaves the lexical ranking alone.
+   */
+  async function offer(text: string, lexical: readonly Scored[]): Promise<KnowledgeEntry[]> {
+    const words = lexical.map((s) => s.entry);
+    if (!semantic) return words.slice(0, OFFERED);
+    const language = detectLanguage(text);
+    const candidates = folder.snapshot().usable.filter((e) => e.language === language || (language === 'en' && e.language === 'zh'));
+    const meaning = await semantic.rank(text, candidates).catch(() => null);
+    return meaning ? fuseRankings([words, meaning.slice(0, BY_MEANING)], OFFERED) : words.slice(0, OFFERED);
+  }
   const offline = (best: Scored | undefined): KnowledgeOutcome =>
     best ? { answered: true, entry: best.entry, cited: [best.entry], composed: null, by: 'offline' } : { answered: false, reason: 'no_match' };
 
@@ -44,8 +67,9 @@ export function createKnowledgeAnswerer(deps: { folder: KnowledgeFolder; compose
       if (!mayAnswerFromKnowledge(kind, text)) return { answered: false, reason: 'not_a_question' };
       const decision = folder.match(text);
       const confident = decision.confident ? decision.best : undefined;
-      if (!composer || decision.ranked.length === 0 || !mayAskLlm()) return offline(confident);
-      const offered = decision.ranked.slice(0, OFFERED).map((s) => s.entry);
+      if (!composer || (decision.ranked.length === 0 && !semantic) || !mayAskLlm()) return offline(confident);
+      const offered = await offer(text, decision.ranked);
+      if (offered.length === 0) return offline(confident);
       const composed = await composer.compose(text, offered).catch((error: unknown) => ({ failed: error instanceof Error ? error.name : 'error' }));
       if ('failed' in composed) {
         deps.onComposeFailure?.(composed.failed);

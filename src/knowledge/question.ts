@@ -9,10 +9,11 @@ import type { Kind } from '../domain/classification.ts';
 // Question particles and words, and English openings; alternations of literals, so linear in the text.
 // 几 only where it asks (几点, 几号, 星期几): "几片", "几个" are "a few" (希望多开几片球场 is a suggestion).
 // 几个月 unless it looks back (前几个月, 这几个月: "a few months").
+// "几天", "几本", "几门" ask how many, except after 前/这/过 (过几天: "in a few days"). "是区里还是市里" asks which; "能读公立学校不" asks yes or no.
 // "开不开", "让不让", "有没有": a verb, 不 or 没, the same verb (a back-reference to one character: constant work per position).
 // A bare topic ending in what is wanted ("春节期间体育馆开放时间", "招生办联系方式") asks for it.
 const CHINESE_QUESTION =
-  /[？?]|吗|嘛[\s，。,.!！]*$|呢[\s，。,.!！]*$|什么|啥|咋|怎么|怎样|如何|为什么|哪|谁|第几|几(?:点|号|月|时|岁|周岁|年级|天能|天可以|天内)|(?<![前这那好近头])几个月|[星礼]期几|周几|多少|多久|多长|是否|可以不|请问|想问|咨询|问一下|问下|(\p{Script=Han})[不没]\1|(?:时间|电话|联系方式|地址|流程|条件|标准|办法)[\s，。,.!！]*$/u;
+  /[？?]|吗|嘛[\s，。,.!！]*$|呢[\s，。,.!！]*$|什么|啥|咋|怎么|怎样|如何|为什么|哪|谁|第几|几(?:点|号|月|时|岁|周岁|年级|天能|天可以|天内)|(?<![前这那好近头])几个月|(?<![前这那好近头过隔])几(?:天|本|门|级|次|年|路|科|节|种|所|项|份|遍)|是[^。！!？?]{1,20}还是|(?:能|可以|会|要|是|有)\p{Script=Han}{1,12}不[\s，。,.!！]*$|[星礼]期几|周几|多少|多久|多长|是否|可以不|请问|想问|咨询|问一下|问下|(\p{Script=Han})[不没]\1|(?:时间|电话|联系方式|地址|流程|条件|标准|办法)[\s，。,.!！]*$/u;
 const ENGLISH_QUESTION = /^\s*(?:how|what|when|where|which|who|whom|whose|why|can|could|may|is|are|am|do|does|did|will|would|should|shall|has|have)\b/i;
 
 /** Traditional characters (嗎, 幾點, 怎麼) and full-width forms read as the simplified, half-width ones. */
@@ -27,7 +28,16 @@ const GRIEVANCE =
 
 /** A text that reports something wrong, whatever its question mark says. */
 export function soundsLikeGrievance(text: string): boolean {
-  return GRIEVANCE.test(normalizeText(text));
+  return GRIEVANCE.test(withoutNeutralChoices(normalizeText(text)));
+}
+
+// "退不退", "收不收" ask a yes-or-no question; only "管不管" (does anybody care) is itself a grievance.
+const A_NOT_A = /(\p{Script=Han})不\1/gu;
+const GRIEVING_CHOICES = new Set(['管不管']);
+
+/** "钱退不退" reads as "钱退": the question form must not look like the grievance "不退". */
+function withoutNeutralChoices(text: string): string {
+  return text.replace(A_NOT_A, (choice, verb: string) => (GRIEVING_CHOICES.has(choice) ? choice : verb));
 }
 
 // Greetings, courtesies and questions about the bot itself: what is left without them says whether a message

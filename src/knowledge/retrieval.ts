@@ -1,6 +1,6 @@
 import { normalizeText, stemEnglish } from '../classify/offline/text-features.ts';
 import { detectLanguage } from '../domain/classification.ts';
-import { segmenter } from '../units/segmenter.ts';
+import { plainSegmenter } from '../units/segmenter.ts';
 import type { KnowledgeEntry } from './knowledge-base.ts';
 import { NO_SYNONYMS, type Synonyms } from './synonyms.ts';
 
@@ -85,7 +85,7 @@ export function tokens(text: string, synonyms: Synonyms = NO_SYNONYMS): Array<[s
   const out: Array<[string, number]> = [];
   for (const match of normalized.matchAll(HAN_RUN)) {
     const run = match[0];
-    for (const word of segmenter().cut(run, true)) {
+    for (const word of plainSegmenter().cut(run, true)) {
       if (!CHINESE_STOPWORDS.has(word)) out.push([`w:${word}`, 1]);
     }
     const chars = Array.from(run);
@@ -176,9 +176,9 @@ export function rankByLanguage(retrieval: Retrieval, question: string, k = 5): {
 export function decideByLanguage(ranked: { own: Scored[]; fallback: Scored[] }, thresholds: Thresholds = DEFAULT_THRESHOLDS): Decision {
   const own = decide(ranked.own, thresholds);
   if (own.confident || ranked.fallback.length === 0) return own;
-  const fallback = decide(ranked.fallback, thresholds);
-  if (fallback.confident) return fallback;
-  // Nothing confident: the LLM, when there is one, is offered the question's own language first.
+  // The LLM, when there is one, is offered the question's own language first, whatever the offline decision.
   const seen = new Set(ranked.own.map((s) => s.entry.id));
-  return { confident: false, ranked: [...ranked.own, ...ranked.fallback.filter((s) => !seen.has(s.entry.id))].slice(0, 5) };
+  const both = [...ranked.own, ...ranked.fallback.filter((s) => !seen.has(s.entry.id))].slice(0, 5);
+  const fallback = decide(ranked.fallback, thresholds);
+  return fallback.confident ? { confident: true, best: fallback.best, ranked: both } : { confident: false, ranked: both };
 }

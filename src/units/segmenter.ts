@@ -6,6 +6,7 @@ import { dict } from '@node-rs/jieba/dict.js';
  * tens of megabytes, so no feature should load its own.
  */
 let jieba: Jieba | undefined;
+let plain: Jieba | undefined;
 const addedWords = new Set<string>();
 
 export function segmenter(): Jieba {
@@ -22,4 +23,13 @@ export function addWords(words: Iterable<string>, frequency: number): void {
   if (fresh.length === 0) return;
   segmenter().loadDict(Buffer.from(fresh.map((w) => `${w} ${frequency} nz`).join('\n') + '\n'));
   for (const w of fresh) addedWords.add(w);
+}
+
+/**
+ * A second segmenter that is never taught words: the knowledge base's retrieval must not depend on which unit names
+ * the process has met (区游泳馆 taught as one word would stop matching 游泳馆 in a question). Loaded on first use.
+ */
+export function plainSegmenter(): Jieba {
+  plain ??= Jieba.withDict(dict);
+  return plain;
 }

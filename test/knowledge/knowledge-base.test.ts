@@ -6,6 +6,7 @@ import { readKnowledgeDir } from '../../src/knowledge/knowledge-folder.ts';
 import { checkKnowledgeAnswer, unsupportedNumbers } from '../../src/knowledge/llm-composer.ts';
 import { isSmallTalk, looksLikeQuestion, mayAnswerFromKnowledge, soundsLikeGrievance } from '../../src/knowledge/question.ts';
 import { createRetrieval, decide, type Scored } from '../../src/knowledge/retrieval.ts';
+import { addWords } from '../../src/units/segmenter.ts';
 
 const FILE = `# 场馆
 
@@ -104,6 +105,15 @@ describe('retrieval', () => {
     const hit = decide(createRetrieval(entries).search('周一下午游泳馆开吗，最晚到几点'));
     expect(hit.confident && hit.best.entry.title).toBe('区游泳馆每天几点到几点开放？');
   });
+
+  it('does not depend on the unit names the process has taught its segmenter', () => {
+    // The bot spots units before it looks a question up; the unit directory then teaches jieba 区游泳馆 as one word.
+    // Retrieval segments with its own segmenter, so the same question gets the same answer in any order.
+    const { entries } = parseKnowledgeFile('venues.md', FILE);
+    addWords(['区游泳馆', '区体育馆'], 100_000);
+    const hit = decide(createRetrieval(entries).search('周一下午游泳馆开吗，最晚到几点'));
+    expect(hit.confident && hit.best.entry.title).toBe('区游泳馆每天几点到几点开放？');
+  });
 });
 
 describe('which reports may be answered', () => {
@@ -123,6 +133,20 @@ describe('which reports may be answered', () => {
     }
     for (const text of ['前几个月交的钱', '食堂饭菜里有头发', '希望多开几片球场']) expect([text, looksLikeQuestion(text)]).toEqual([text, false]);
     expect(soundsLikeGrievance('培訓機構騙人')).toBe(true);
+  });
+
+  it('asks how many (几天, 几本), which of two (是…还是…) and yes or no (…不); "过几天" and "这几天" do not ask', () => {
+    for (const text of ['每科最多能订几本辅导书', '公益课程一个人能报几门', '春节健身中心闭馆几天', '几级预警才停课', '教师资格证是区里认定还是市里认定', '孩子能读公立学校不']) {
+      expect([text, looksLikeQuestion(text)]).toEqual([text, true]);
+    }
+    for (const text of ['过几天再去一趟', '这几天孩子一直发烧', '我是外地的，不', '还是没人来修']) expect([text, looksLikeQuestion(text)]).toEqual([text, false]);
+  });
+
+  it('"退不退", "收不收" ask; they are not the grievance "不退"; "管不管" stays one', () => {
+    expect(soundsLikeGrievance('中途不上了没上的月份钱退不退')).toBe(false);
+    expect(mayAnswerFromKnowledge('complaint', '延时服务费大概多少钱 中途不上了没上的月份钱退不退')).toBe(true);
+    expect(soundsLikeGrievance('交了钱机构不退')).toBe(true);
+    expect(soundsLikeGrievance('学校乱收费你们管不管')).toBe(true);
   });
 
   it('the offline classifier calls some bare questions chit-chat (the bot test of the same question relies on it)', async () => {

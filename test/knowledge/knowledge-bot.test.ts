@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHarness, STAFF_CHAT, type Harness } from '../support/harness.ts';
+import { buttonsOf, createHarness, STAFF_CHAT, type Harness, type SentCall } from '../support/harness.ts';
 import { callback, groupText, privateText, resident } from '../support/updates.ts';
 
 // The shipped sample knowledge base is written for this day (several entries expire in 2027, three already have).
@@ -31,8 +31,8 @@ const question = (reportId: number) =>
   h.app.db.prepare('SELECT * FROM knowledge_questions WHERE report_id = ?').get(reportId) as Record<string, unknown> | undefined;
 const reportOf = (chatId: number) => h.app.db.prepare('SELECT * FROM reports WHERE chat_id = ? ORDER BY id DESC').get(chatId) as Record<string, unknown>;
 const problemCount = () => (h.app.db.prepare('SELECT COUNT(*) AS n FROM problems').get() as { n: number }).n;
-const buttonsOf = (call: { payload: Record<string, unknown> }) =>
-  ((call.payload.reply_markup as { inline_keyboard?: Array<Array<{ text: string; callback_data: string }>> } | undefined)?.inline_keyboard ?? []).flat();
+/** The buttons under one message the bot sent, in order. */
+const buttonsUnder = (call: SentCall) => buttonsOf(call).flat();
 const callbackAnswers = () => h.calls.filter((c) => c.method === 'answerCallbackQuery').map((c) => String(c.payload.text ?? ''));
 
 describe('a resident who asks a question the knowledge base answers', () => {
@@ -48,7 +48,7 @@ describe('a resident who asks a question the knowledge base answers', () => {
     expect(text).toContain('这解答了您的问题吗？');
     expect(text).not.toMatch(/#\d+/);
     const report = reportOf(11);
-    expect(buttonsOf(sent[0]!).map((b) => [b.text, b.callback_data])).toEqual([
+    expect(buttonsUnder(sent[0]!).map((b) => [b.text, b.callback_data])).toEqual([
       ['是', `kb:y:${String(report.id)}`],
       ['否', `kb:n:${String(report.id)}`],
     ]);
@@ -62,7 +62,7 @@ describe('a resident who asks a question the knowledge base answers', () => {
     await h.send(privateText(resident(12, 'en'), 'When does Grade 1 registration for 2027 start?'));
     const [sent] = h.sent(12);
     expect(String(sent!.payload.text)).toContain('Source: 2027 Compulsory Education Enrollment Schedule');
-    expect(buttonsOf(sent!).map((b) => b.text)).toEqual(['Yes', 'No']);
+    expect(buttonsUnder(sent!).map((b) => b.text)).toEqual(['Yes', 'No']);
   });
 
   it('presses yes: the question is closed as answered, the buttons go, and no ticket or problem appears', async () => {
@@ -70,7 +70,7 @@ describe('a resident who asks a question the knowledge base answers', () => {
     const me = resident(13);
     await h.send(privateText(me, '2027年小学一年级什么时候报名？'));
     const id = Number(reportOf(13).id);
-    await h.send(callback(13, me, `kb:y:${id}`, 10_000));
+    await h.press(13, me, `kb:y:${id}`);
     expect(question(id)).toMatchObject({ status: 'answered' });
     expect(question(id)!.decided_at).toBeGreaterThanOrEqual(TODAY);
     expect(callbackAnswers().at(-1)).toBe('谢谢！已记为已解答。');
@@ -84,7 +84,7 @@ describe('a resident who asks a question the knowledge base answers', () => {
     const me = resident(14);
     await h.send(privateText(me, '2027年小学一年级什么时候报名？'));
     const id = Number(reportOf(14).id);
-    await h.send(callback(14, me, `kb:n:${id}`, 10_000));
+    await h.press(14, me, `kb:n:${id}`);
     expect(question(id)).toMatchObject({ status: 'declined' });
     expect(h.texts(14).at(-1)).toContain(`#${id}`);
     const problemId = reportOf(14).problem_id;
@@ -109,7 +109,7 @@ describe('a question the classifier takes for small talk', () => {
     expect(String(sent[0]!.payload.text)).toContain('2027年中考是哪几天？');
     expect(String(sent[0]!.payload.text)).toContain('这解答了您的问题吗？');
     const report = reportOf(15);
-    expect(buttonsOf(sent[0]!).map((b) => b.text)).toEqual(['是', '否']);
+    expect(buttonsUnder(sent[0]!).map((b) => b.text)).toEqual(['是', '否']);
     expect(report).toMatchObject({ kind: 'inquiry', problem_id: null });
     expect(question(Number(report.id))).toMatchObject({ status: 'offered', entry_title: '2027年中考是哪几天？' });
   });
@@ -119,7 +119,7 @@ describe('a question the classifier takes for small talk', () => {
     const me = resident(16);
     await h.send(privateText(me, CHITCHAT_QUESTION));
     const id = Number(reportOf(16).id);
-    await h.send(callback(16, me, `kb:n:${id}`, 10_000));
+    await h.press(16, me, `kb:n:${id}`);
     const last = h.texts(16).at(-1)!;
     expect(last).toContain(`#${id}`);
     expect(last).not.toContain('群众意见反映渠道');
@@ -140,7 +140,7 @@ describe('a question the classifier takes for small talk', () => {
       expect(h.texts(chat)).toHaveLength(1);
       expect(h.texts(chat)[0]).not.toContain('这解答了您的问题吗');
       expect(h.texts(chat)[0]).not.toContain('Did this answer');
-      expect(buttonsOf(h.sent(chat)[0]!)).toEqual([]);
+      expect(buttonsUnder(h.sent(chat)[0]!)).toEqual([]);
       expect(question(Number(reportOf(chat).id))).toBeUndefined();
     }
   });

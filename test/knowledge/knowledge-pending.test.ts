@@ -6,7 +6,7 @@ import { createRatesQuery } from '../../src/digest/rates.ts';
 import { parseKnowledgeFile } from '../../src/knowledge/knowledge-base.ts';
 import { readKnowledgeDir } from '../../src/knowledge/knowledge-folder.ts';
 import { pendingEntry } from '../../src/knowledge/pending-entry.ts';
-import { createHarness, STAFF_CHAT, type Harness } from '../support/harness.ts';
+import { buttonsOf, createHarness, STAFF_CHAT, type Harness } from '../support/harness.ts';
 import { callback, groupText, privateText, resident } from '../support/updates.ts';
 
 const TODAY = Date.parse('2026-12-04T02:00:00Z');
@@ -29,8 +29,6 @@ function copyOfSample(): string {
 const reportOf = (chatId: number) => h.app.db.prepare('SELECT * FROM reports WHERE chat_id = ? ORDER BY id DESC').get(chatId) as Record<string, unknown>;
 const callbackAnswers = () => h.calls.filter((c) => c.method === 'answerCallbackQuery').map((c) => String(c.payload.text ?? ''));
 const drafts = () => (existsSync(join(folder, '_pending')) ? readdirSync(join(folder, '_pending')) : []);
-const buttonsOf = (call: { payload: Record<string, unknown> } | undefined) =>
-  ((call?.payload.reply_markup as { inline_keyboard?: Array<Array<{ text: string; callback_data: string }>> } | undefined)?.inline_keyboard ?? []).flat();
 
 /** A resident's question the base cannot answer, declined into a problem, which staff resolve with an answer. */
 async function resolvedInquiry(chatId: number, text: string, answer: string): Promise<number> {
@@ -52,9 +50,9 @@ describe('"add to knowledge base" from a resolved inquiry', () => {
     await h.send(groupText(STAFF_CHAT, staffMember, `/kb add ${problemId}`));
     const preview = h.sent(STAFF_CHAT).at(-1);
     expect(String(preview!.payload.text)).toContain('2027年1月5日起');
-    expect(buttonsOf(preview)).toEqual([{ text: '📥 加入知识库', callback_data: `kbadd:${problemId}` }]);
+    expect(buttonsOf(preview!)).toEqual([[{ text: '📥 加入知识库', callback_data: `kbadd:${problemId}` }]]);
 
-    await h.send(callback(STAFF_CHAT, staffMember, `kbadd:${problemId}`));
+    await h.press(STAFF_CHAT, staffMember, `kbadd:${problemId}`);
     expect(drafts()).toEqual([`2026-12-04-problem-${problemId}.md`]);
     const text = readFileSync(join(folder, '_pending', drafts()[0]!), 'utf8');
     expect(text).toContain('## 区少年足球冬令营在哪里报名？\n2027年1月5日起在「城关教体」公众号报名，每人200元。');
@@ -92,7 +90,7 @@ describe('the "resolved" confirmation of an inquiry', () => {
     const me = resident(65);
     await h.send(privateText(me, '明年中考几号考？'));
     const reportId = Number(reportOf(65).id);
-    await h.send(callback(65, me, `kb:n:${reportId}`));
+    await h.press(65, me, `kb:n:${reportId}`);
     const problemId = Number(reportOf(65).problem_id);
     expect(h.app.db.prepare('SELECT kind FROM problems WHERE id = ?').get(problemId)).toEqual({ kind: 'inquiry' });
 
@@ -117,7 +115,7 @@ describe('the "resolved" confirmation of an inquiry', () => {
     await h.send(groupText(STAFF_CHAT, staffMember, `/resolve ${complaint} 已修好。`));
     expect(h.texts(STAFF_CHAT).at(-1)).toContain(`#${complaint}`);
     expect(h.buttons(STAFF_CHAT)).toEqual([[{ text: '📥 加入知识库', callback_data: `kbadd:${problemId}` }]]); // still the earlier message's
-    expect(buttonsOf(h.sent(STAFF_CHAT).at(-1))).toEqual([]);
+    expect(buttonsOf(h.sent(STAFF_CHAT).at(-1)!)).toEqual([]);
   });
 });
 

@@ -84,6 +84,9 @@ describe('retrieval with the bureau\'s synonyms and other phrasings', () => {
     expect(answer('What time does the swimming pool open?')).toBe("What are the Swimming Pool's opening hours?");
     expect(answer('Is the running track free?')).toBe('区体育场的跑道是免费开放的吗？');
     expect(answer('游泳馆几点开门')).toBe('区游泳馆每天几点到几点开放？');
+    // Answered offline from the Chinese entry, the model is still offered the English entries first.
+    const d = decideByLanguage(rankByLanguage(retrieval, 'Is the running track free like the swimming pool?'));
+    expect(d.ranked.map((s) => s.entry.language)).toEqual(['en', 'zh', 'zh']);
   });
 
   it('still abstains on a topic the base does not hold, even phrased like an entry', () => {
