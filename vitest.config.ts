@@ -7,5 +7,10 @@ export default defineConfig({
     hookTimeout: 30_000,
     // End-to-end tests start real processes and servers; two cores do not like many at once.
     maxWorkers: 3,
+    // A worker runs its test files one after another in one module graph: the app's modules are imported once per
+    // worker, not once per file (import was 40% of CI's test time). Safe here: no test mocks modules or stubs
+    // globals; every test builds its own app, database and servers and stops them. The kit's shared offline
+    // classifier (test/support/harness.ts) is trained once per worker and only read.
+    isolate: false,
   },
 });

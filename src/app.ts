@@ -1,7 +1,7 @@
-import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
+import { sequentialize } from '@grammyjs/runner';
 import type { Logger } from 'pino';
 import type { UserFromGetMe } from 'grammy/types';
-import { createBot, ALLOWED_UPDATES } from './bot/create-bot.ts';
+import { createBot } from './bot/create-bot.ts';
 import type { BotContext } from './bot/context.ts';
 import { createGroupsFeature } from './bot/features/groups.ts';
 import { createChatMigrationFeature } from './bot/features/chat-migration.ts';
@@ -26,12 +26,11 @@ import { createPraiseFeature } from './bot/features/praise.ts';
 import { createInboxFeature } from './bot/features/inbox.ts';
 import { createKindQueries } from './intake/kind-queries.ts';
 import { createNotProblems } from './pipeline/not-problems.ts';
-import { backfillKinds } from './pipeline/backfill-kinds.ts';
-import { createOfflineClassifier, loadExamples } from './classify/offline/offline-classifier.ts';
 import { createKindNotices } from './replies/kind-notices.ts';
 import { createStaffMediaFeature } from './bot/features/staff-media.ts';
 import { createVoiceCorrectionFeature } from './bot/features/voice-correction.ts';
 import type { Classification } from './domain/classification.ts';
+import type { OfflineClassifier } from './classify/offline/offline-classifier.ts';
 import { createSurveyFeature } from './bot/features/survey.ts';
 import { createStaffExportFeature } from './bot/features/staff-export.ts';
 import { createDigestFeature } from './bot/features/digest.ts';
@@ -44,13 +43,11 @@ import { createUnitScopeQueries } from './questions/unit-scope.ts';
 import { createProblemQueries, type ProblemQueries } from './problems/problem-queries.ts';
 import { createStaffViews } from './replies/staff-views.ts';
 import { createTelegramTransport } from './bot/telegram-transport.ts';
-import { startWebhookServer, type WebhookServer } from './bot/webhook-server.ts';
 import { buildClassifier } from './classify/build-classifier.ts';
 import { classificationCacheKey, type ReportClassifier } from './classify/report-classifier.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Db } from './db/database.ts';
-import { acquireInstanceLock, LOCK_HEARTBEAT_MS, type InstanceLock } from './db/instance-lock.ts';
-import { createRetention } from './db/retention.ts';
+import type { InstanceLock } from './db/instance-lock.ts';
 import { createBackupJob } from './db/backup.ts';
 import { loadCatalogue, type Catalogue } from './domain/categories.ts';
 import { loadSubtopics } from './domain/subtopics.ts';
@@ -63,7 +60,7 @@ import { createThemesFeature } from './bot/features/themes.ts';
 import { createTranslator, type Translator } from './i18n/i18n.ts';
 import { createForgetting, neutralTitles, type Forgetting } from './intake/forget.ts';
 import { createInbox, type Inbox } from './intake/inbox.ts';
-import { createRedelivery } from './intake/redelivery.ts';
+import { createRedelivery, type Redelivery } from './intake/redelivery.ts';
 import { createStaffChats, type StaffChats } from './intake/staff-chats.ts';
 import { createIntake, type Intake } from './intake/intake.ts';
 import { createReportStore, type ReportStore } from './intake/report-store.ts';
@@ -72,7 +69,7 @@ import { createDirectReplies } from './outbox/direct-replies.ts';
 import { createSender, type Sender } from './outbox/sender.ts';
 import { createReportPipeline, type ReportPipeline } from './pipeline/report-pipeline.ts';
 import { createMediaStep } from './pipeline/media-step.ts';
-import { createTranscriptionJob } from './pipeline/transcription-job.ts';
+import { createTranscriptionJob, type TranscriptionJob } from './pipeline/transcription-job.ts';
 import { createTelegramFiles } from './media/telegram-files.ts';
 import { createOpenAiTranscriber, type Transcriber } from './classify/transcriber.ts';
 import { createOpenAiDescriber, type Describer } from './classify/describer.ts';
@@ -87,6 +84,8 @@ import { createProblemDesk, type ProblemDesk } from './desk/problem-desk.ts';
 import { createStaffNotices } from './replies/staff-notices.ts';
 import { createUnitRegistry, type UnitRegistry } from './units/unit-registry.ts';
 import { createKnowledgeFeature, resolvedInquiryButtons } from './bot/features/knowledge.ts';
+import { createSemanticRanker } from './knowledge/semantic.ts';
+import { createEntryVectorStore } from './knowledge/entry-vectors.ts';
 import { createKnowledgeAnswerer } from './knowledge/answering.ts';
 import { createKnowledgeFolder } from './knowledge/knowledge-folder.ts';
 import { createKnowledgeStore } from './knowledge/knowledge-store.ts';
@@ -94,16 +93,12 @@ import { createPendingEntries } from './knowledge/pending-entry.ts';
 import { createLlmComposer } from './knowledge/llm-composer.ts';
 import { createKnowledgeFeedback } from './pipeline/knowledge-feedback.ts';
 import { createKnowledgeReplies } from './replies/knowledge-replies.ts';
-import { GrammyError, type Bot } from 'grammy';
+import type { Bot } from 'grammy';
 import { channelOf } from './domain/channel.ts';
 import { createWebDelivery } from './web/web-delivery.ts';
 import { createLogContactNotifier } from './web/contact.ts';
-import { startResidentsPage } from './web/residents-page.ts';
-import type { WebServer } from './web/web-server.ts';
 import { loadDeadlineRule } from './domain/deadlines.ts';
-
-/** getUpdates answers that end polling (the runner gives up on them); reported once, as fatal. */
-const UNRECOVERABLE: ReadonlySet<number> = new Set([401, 409]);
+import { createAppRunner, type AppRunner } from './app-runner.ts';
 
 export interface AppOptions {
   config: Config;
@@ -125,11 +120,19 @@ export interface AppOptions {
   decider?: GroupingDecider;
   /** Voice and photo models used where the configuration names none (the sandbox's stand-ins, issue 16). */
   mediaModels?: { transcriber?: Transcriber; describer?: Describer };
+  /**
+   * The offline classifier, already trained on the shipped catalogue and examples (training is most of createApp's
+   * time: the test kit trains one per test worker and hands it to every app it builds).
+   */
+  offlineClassifier?: OfflineClassifier;
 }
 
-/** Everything the running bot is made of, wired once. Nothing here starts until `start()`. */
-export interface App {
+/** Everything the bot is made of, wired once. Nothing here has started: that is the runner's job (src/app-runner.ts). */
+export interface AppParts {
   config: Config;
+  logger: Logger;
+  /** The clock the app was built with (a test's or the simulation's, else Date.now). */
+  now: () => number;
   db: Db;
   bot: Bot<BotContext>;
   catalogue: Catalogue;
@@ -155,14 +158,21 @@ export interface App {
   classifier: ReportClassifier;
   pipeline: ReportPipeline;
   sender: Sender;
-  /** The residents' web page (issue 17), while it runs: only with WEB_PUBLIC_URL, after start(). */
-  webServer(): WebServer | undefined;
-  /** Handle updates stored but not handled before the last stop. */
-  replayInbox(): Promise<number>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** Wait until every stored report is answered and the outbox is empty (tests, tools). */
-  settle(): Promise<void>;
+  /** Voice notes and photos → words (issue 16); absent when no transcription or vision model is configured. */
+  transcription: TranscriptionJob | undefined;
+  /** Updates whose handling could not be written (a full disk), handled again while the bot runs. */
+  redelivery: Redelivery;
+  /** The database's instance lock once the runner took it; the sender sends only while it is held. */
+  lease: { lock?: InstanceLock };
+}
+
+/**
+ * The wired app and the one runner that runs it. main.ts, the sandbox and the test kit call `app.runner`;
+ * `start`, `stop`, `settle`, `replayInbox` and `webServer` are the same runner's functions, kept on the app for
+ * the callers that still use them there.
+ */
+export interface App extends AppParts, Pick<AppRunner, 'start' | 'stop' | 'settle' | 'replayInbox' | 'webServer'> {
+  runner: AppRunner;
 }
 
 export function createApp(options: AppOptions): App {
@@ -182,7 +192,15 @@ export function createApp(options: AppOptions): App {
   const unitChats = createUnitChats(db);
   const unitWork = createUnitWorkQueries(db, { normalMs: config.units.ladder.signWithinMs, urgentMs: config.units.ladder.signWithinUrgentMs });
 
-  const { classifier, openai } = buildClassifier({ db, catalogue, subtopics, llm: config.llm, logger: logger.child({ module: 'classifier' }), now });
+  const { classifier, openai } = buildClassifier({
+    db,
+    catalogue,
+    subtopics,
+    llm: config.llm,
+    logger: logger.child({ module: 'classifier' }),
+    now,
+    ...(options.offlineClassifier && { offline: options.offlineClassifier }),
+  });
 
   const inbox = createInbox(db, now);
   const intake = createIntake(db, { now, flood: config.flood });
@@ -190,7 +208,7 @@ export function createApp(options: AppOptions): App {
   const problems = createProblemStore(db);
   const outbox = createOutbox(db, now);
   const replies = createReplies(tr, catalogue, deadlines);
-  const staffNotices = createStaffNotices(tr, catalogue, (id) => units.name(id));
+  const staffNotices = createStaffNotices(tr, catalogue, (id) => units.displayName(id));
   const unitNamesOf = (unitId: string | null, written: string | null) => {
     const unit = unitId ? units.get(unitId) : undefined;
     return [...(unit ? [unit.name, ...unit.aliases] : []), ...(written ? [written] : [])];
@@ -236,7 +254,7 @@ export function createApp(options: AppOptions): App {
   const staffViews = createStaffViews(tr, catalogue, units, config.timezone, (reportId) => channelOf(reports.get(reportId)?.chatId ?? 0), subtopics);
   // District-wide themes (一类问题, issue 11): one subtopic at several units within a window.
   const themeStore = createThemeStore(db);
-  const themeViews = createThemeViews(tr, catalogue, subtopics, (id) => units.name(id));
+  const themeViews = createThemeViews(tr, catalogue, subtopics, (id) => units.displayName(id));
   const themeRules = { minUnits: config.problems.themeMinUnits, windowMs: config.problems.themeWindowMs };
   const kindQueries = createKindQueries(db);
   const kindNotices = createKindNotices(tr, catalogue, (id) => units.name(id), config.timezone);
@@ -245,7 +263,7 @@ export function createApp(options: AppOptions): App {
     outbox,
     tr,
     catalogue,
-    unitName: (id) => units.name(id),
+    unitName: (id) => units.displayName(id),
     timezone: config.timezone,
     settings: config.digest,
     staffChatIds: staffChats.ids(),
@@ -259,7 +277,7 @@ export function createApp(options: AppOptions): App {
       const gaps = knowledgeStore.gaps(week.start, week.end, 3);
       return knowledgeReplies.digestLine(language, { answered: counts.answered, unanswered: counts.declined + counts.unmatched }, gaps, (id) => catalogue.name(id, language));
     },
-    unitsLine: (period, language) => renderUnitWork(tr, language, unitWork.work(period), (id) => units.name(id) ?? id),
+    unitsLine: (period, language) => renderUnitWork(tr, language, unitWork.work(period), (id) => units.displayName(id)),
     themesLine: (period, language) => {
       const activity = themeStore.activity(period.end - themeRules.windowMs, period.end).filter((row) => mayBeTheme(row.subtopic, catalogue.fallbackId));
       const top = themeStore.topSubtopics(period.start, period.end, 8).filter((row) => mayBeTheme(row.subtopic, catalogue.fallbackId)).slice(0, 5);
@@ -283,9 +301,9 @@ export function createApp(options: AppOptions): App {
     db,
     ranking: (period, asOf) => digest.ranking(period, asOf),
     work: (period) => unitWork.work(period),
-    renderer: createDigestRenderer({ tr, catalogue, unitName: (id) => units.name(id) ?? id, timezone: config.timezone }),
+    renderer: createDigestRenderer({ tr, catalogue, unitName: (id) => units.displayName(id), timezone: config.timezone }),
     tr,
-    unitName: (id) => units.name(id) ?? id,
+    unitName: (id) => units.displayName(id),
     timezone: config.timezone,
     late: (language, ms) => staffViews.late(language, ms),
   });
@@ -345,6 +363,8 @@ export function createApp(options: AppOptions): App {
     onQueued: () => wakeSender(),
     now,
     audit,
+    // A unit's resolution of an inquiry reaches the bureau with 📥 (issue 15): the bureau decides what the base keeps.
+    resolvedButtons: resolvedInquiryButtons({ tr, staffLanguage: config.staffLanguage, problems }),
   });
   // The outbox sender is built after the bot; anything queued before it exists is picked up when it starts.
   let wakeSender = () => {};
@@ -508,6 +528,7 @@ export function createApp(options: AppOptions): App {
   // A full disk: what could not be written is handled again while the bot runs, not only at the next start.
   const redelivery = createRedelivery({ inbox, handle: (update) => bot.handleUpdate(update as never), logger: logger.child({ module: 'redelivery' }) });
 
+  const lease: AppParts['lease'] = {};
   const sender = createSender({
     outbox,
     transport: createTelegramTransport(bot.api),
@@ -520,8 +541,8 @@ export function createApp(options: AppOptions): App {
       staffChats.migrate(from, to);
       unitChats.migrate(from, to);
     },
-    // Taken in start(), before the sender starts.
-    holdsLease: () => lock?.held() ?? true,
+    // Taken by the runner's start(), before the sender starts; tools and tests that take none send freely.
+    holdsLease: () => lease.lock?.held() ?? true,
     now,
   });
   wakeSender = () => sender.wake();
@@ -572,6 +593,13 @@ export function createApp(options: AppOptions): App {
         folder: knowledgeFolder,
         ...(openai && config.llm && { composer: createLlmComposer({ client: openai, model: config.llm.model, timeoutMs: config.llm.timeoutMs }) }),
         onComposeFailure: (reason) => knowledgeLog.warn({ reason }, 'LLM answer refused or failed; using the offline match'),
+        ...(meaning && {
+          semantic: createSemanticRanker({
+            embedder: meaning.embedder,
+            store: createEntryVectorStore(db),
+            onFailure: (reason, entryId) => knowledgeLog.warn({ reason, entryId }, 'knowledge embedding failed; lexical ranking alone'),
+          }),
+        }),
       }),
       store: knowledgeStore,
       replies: knowledgeReplies,
@@ -607,50 +635,10 @@ export function createApp(options: AppOptions): App {
   // A voice note or photo just stored is listened to at once, not at the job's next poll.
   if (transcription) wakePipeline = () => (pipeline.wake(), transcription.wake());
 
-  let runner: RunnerHandle | undefined;
-  let lock: InstanceLock | undefined;
-  let lockTimer: NodeJS.Timeout | undefined;
-  let purgeTimer: NodeJS.Timeout | undefined;
-  let webhook: WebhookServer | undefined;
-  let web: WebServer | undefined;
-  let stopping: Promise<void> | undefined;
-
-  async function replayInbox(): Promise<number> {
-    let replayed = 0;
-    // Read onwards: an update whose handling could not be written (full disk) stays unhandled, for the redelivery.
-    let after: number | undefined;
-    for (;;) {
-      const batch = inbox.unhandled(100, after);
-      if (batch.length === 0) return replayed;
-      for (const update of batch) {
-        after = update.update_id;
-        try {
-          // The bot's first middleware marks it handled.
-          await bot.handleUpdate(update as never);
-        } catch (error) {
-          // An update that cannot be handled must not stop the bot from starting: log it and move on.
-          logger.error({ err: error, update_id: update.update_id }, 'a stored update could not be handled');
-          inbox.markHandled(update.update_id);
-        }
-        replayed++;
-      }
-    }
-  }
-
-  let failed = false;
-  /** One clear line, a clean stop, then the caller decides (main.ts exits non-zero). */
-  function fatal(error: unknown, line: string): void {
-    if (failed) return;
-    failed = true;
-    logger.fatal({ err: error }, line);
-    void app
-      .stop()
-      .catch((stopError: unknown) => logger.error({ err: stopError }, 'error while stopping'))
-      .finally(() => options.onFatal?.(error));
-  }
-
-  const app: App = {
+  const parts: AppParts = {
     config,
+    logger,
+    now,
     db,
     bot,
     catalogue,
@@ -671,116 +659,12 @@ export function createApp(options: AppOptions): App {
     classifier,
     pipeline,
     sender,
-    webServer: () => web,
-    replayInbox,
-    async start() {
-      // Before anything is read or sent: a second bot on this database would send every reply twice.
-      lock = acquireInstanceLock(db);
-      // Once per database, under the lock: chit-chat the old classifier put on the problem list leaves it (issue 18).
-      backfillKinds({ db, offline: () => createOfflineClassifier({ catalogue, examples: loadExamples() }), logger: logger.child({ module: 'kinds-backfill' }), now });
-      lockTimer = setInterval(() => {
-        if (lock && !lock.heartbeat()) fatal(new Error('instance lock lost'), 'another Minyi took over this database; stopping');
-      }, LOCK_HEARTBEAT_MS);
-      lockTimer.unref();
-      // getMe (bot.init) and getUpdates are retried by grammY and the runner without a word, or with the whole
-      // error on the console: their failures are logged here, once per attempt, through the safe logger.
-      bot.api.config.use(async (prev, method, payload, signal) => {
-        const retried = method === 'getMe' || method === 'getUpdates';
-        try {
-          const response = await prev(method, payload, signal);
-          if (retried && !response.ok && !UNRECOVERABLE.has(response.error_code)) {
-            logger.warn({ method, error_code: response.error_code, error: response.description }, 'Telegram refused a request; retrying');
-          }
-          return response;
-        } catch (error) {
-          if (retried && !signal?.aborted) logger.warn({ method, err: error }, 'could not reach Telegram; retrying');
-          throw error;
-        }
-      });
-      if (config.staffChatIds.length === 0) {
-        logger.warn('STAFF_CHAT_IDS is empty: urgent alerts, reminders and digests have nowhere to go');
-      }
-      for (const { configured, current } of staffChats.outdated()) {
-        logger.warn({ configured, current }, 'a chat in STAFF_CHAT_IDS became a supergroup: serving the new id; replace the old id in STAFF_CHAT_IDS');
-      }
-      await bot.init();
-      const replayed = await replayInbox();
-      if (replayed > 0) logger.info({ replayed }, 'handled updates left over from the last run');
-      pipeline.start();
-      transcription?.start();
-      sender.start();
-      // Copies of residents' words that have served their purpose are removed hourly (src/db/retention.ts).
-      const retention = createRetention(db);
-      const purge = () => {
-        try {
-          const removed = retention.purge(now());
-          if (Object.values(removed).some((n) => n > 0)) logger.info({ removed }, 'retention: old copies removed');
-        } catch (error) {
-          logger.warn({ err: error }, 'retention: could not remove old copies');
-        }
-      };
-      purge();
-      purgeTimer = setInterval(purge, 3_600_000);
-      purgeTimer.unref();
-      // Catches up on a digest or reminder missed while the bot was down, then follows the schedule.
-      await scheduler.start();
-      // The residents' page (issue 17): its reports enter the same pipeline, its notices come from the same outbox.
-      if (config.web) {
-        web = await startResidentsPage({ web: config.web, config, db, desk, forgetting, tr, catalogue, units, onReport: () => pipeline.wake(), logger: logger.child({ module: 'web' }), now });
-      }
-      if (config.delivery.mode === 'webhook') {
-        webhook = await startWebhookServer({ bot, inbox, logger, url: config.delivery.url, secret: config.delivery.secret, port: config.delivery.port });
-        await bot.api.setWebhook(config.delivery.url, { secret_token: config.delivery.secret, allowed_updates: [...ALLOWED_UPDATES] });
-        logger.info({ url: config.delivery.url }, 'receiving updates by webhook');
-      } else {
-        await bot.api.deleteWebhook();
-        // The runner's console output prints the whole error, the URL with the token included: silenced;
-        // failed polls are logged by the transformer installed at start, through the safe logger.
-        runner = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] }, silent: true } });
-        // 409 (another getUpdates consumer, or a webhook set) and 401 end the runner: a clean stop, not an unhandled rejection.
-        runner.task()?.catch((error: unknown) => {
-          const code = error instanceof GrammyError ? error.error_code : undefined;
-          fatal(
-            error,
-            code === 409
-              ? 'Telegram answered 409 Conflict: another bot is receiving updates with this token (or a webhook is set); stopping'
-              : code === 401
-                ? 'Telegram refused the bot token (401 Unauthorized); stopping'
-                : 'receiving updates from Telegram failed for good; stopping',
-          );
-        });
-        logger.info({ bot: bot.botInfo.username }, 'receiving updates by long polling');
-      }
-    },
-    stop() {
-      stopping ??= (async () => {
-        await scheduler.stop();
-        if (purgeTimer) clearInterval(purgeTimer);
-        if (runner) {
-          await runner.stop();
-          // The runner stops fetching at once; updates already being handled finish before the database closes.
-          for (let waited = 0; runner.size() > 0 && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        await webhook?.close();
-        // No new web report is accepted once stopping began; one being stored finishes before the database closes.
-        await web?.close();
-        await redelivery.stop();
-        await transcription?.stop();
-        await pipeline.stop();
-        await sender.stop();
-        if (lockTimer) clearInterval(lockTimer);
-        lock?.release();
-        db.close();
-      })();
-      return stopping;
-    },
-    async settle() {
-      for (let round = 0; round < 1000; round++) {
-        await pipeline.idle();
-        await sender.idle();
-        if (reports.pendingCount() === 0 && outbox.due(now(), 1).length === 0) return;
-      }
-    },
+    transcription,
+    redelivery,
+    lease,
   };
+  const runner = createAppRunner(parts, { ...(options.onFatal && { onFatal: options.onFatal }) });
+  const { start, stop, settle, replayInbox, webServer } = runner;
+  const app: App = { ...parts, runner, start, stop, settle, replayInbox, webServer };
   return app;
 }

@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { maskSecrets } from './logger.ts';
+import { HOUR, DAY } from './domain/time.ts';
 
 /**
  * Configuration is read once, at the boundary, from the environment (and a .env file, loaded by main.ts).
@@ -239,9 +240,6 @@ export interface WebConfig {
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
   // An empty variable (`OPENAI_API_KEY=` in a copied .env.example) means "not set".

@@ -51,9 +51,9 @@ async function main(): Promise<void> {
 
   try {
     if (config.botToken && !process.argv.includes('--sandbox')) {
-      const app = createApp({ config, token: config.botToken, logger, onFatal: () => process.exit(1) });
-      stop = () => app.stop();
-      await app.start();
+      const { runner } = createApp({ config, token: config.botToken, logger, onFatal: () => process.exit(1) });
+      stop = () => runner.stop();
+      await runner.start();
     } else {
       logger.info('running the local sandbox; set BOT_TOKEN to connect to Telegram');
       const sandbox = await startSandbox({ config, logger, seed: process.argv.includes('--seed') });

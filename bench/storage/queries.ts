@@ -93,7 +93,7 @@ async function timeQueries(results: ResultSet, db: Db, storage: GeneratedStorage
     outbox: createOutbox(db, () => now),
     tr,
     catalogue,
-    unitName: (id) => units.name(id),
+    unitName: (id) => units.displayName(id),
     timezone: TIMEZONE,
     settings: { cron: '0 9 * * 1', responseWindowMs: 24 * 3_600_000, rankingMinProblems: 3, weights: { response: 0.3, resolution: 0.35, satisfaction: 0.35 } },
     staffChatIds: [-1001],

@@ -5,7 +5,7 @@ import type { Db } from '../db/database.ts';
 import type { Catalogue } from '../domain/categories.ts';
 import { loadSubtopics, type SubtopicCatalogue } from '../domain/subtopics.ts';
 import { createLlmClassifier } from './llm-classifier.ts';
-import { createOfflineClassifier, loadExamples } from './offline/offline-classifier.ts';
+import { createOfflineClassifier, loadExamples, type OfflineClassifier } from './offline/offline-classifier.ts';
 import { createReportClassifier, type ReportClassifier } from './report-classifier.ts';
 
 export interface BuiltClassifier {
@@ -25,6 +25,8 @@ export function buildClassifier(options: {
   now?: () => number;
   /** Per-resident LLM calls per hour; tools that classify on nobody's behalf lift it. */
   budgetPerResidentHour?: number;
+  /** One already trained on the same catalogue and examples (training takes most of start-up; tests share one). */
+  offline?: OfflineClassifier;
 }): BuiltClassifier {
   const { llm: config, catalogue } = options;
   const openai = config ? new OpenAI({ apiKey: config.apiKey, baseURL: config.baseURL, maxRetries: config.maxRetries, timeout: config.timeoutMs }) : undefined;
@@ -33,7 +35,7 @@ export function buildClassifier(options: {
     config && openai
       ? createLlmClassifier({ client: openai, model: config.model, catalogue, subtopics, timeoutMs: config.timeoutMs, maxRetries: config.maxRetries })
       : undefined;
-  const offline = createOfflineClassifier({ catalogue, subtopics, examples: loadExamples() });
+  const offline = options.offline ?? createOfflineClassifier({ catalogue, subtopics, examples: loadExamples() });
   // Once, at start-up: e.g. a subtopic an operator added without examples is never predicted until some are written.
   for (const warning of offline.warnings) options.logger.warn(warning);
   const classifier = createReportClassifier({

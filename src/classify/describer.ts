@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import type { Language, Result } from '../domain/classification.ts';
+import { failureName, isProviderDown, parseChat } from './openai-chat.ts';
 
 /** Photo → words (issue 16): what is broken, wrong or dangerous, in the resident's language. */
 export interface PhotoDescription {
@@ -26,33 +27,22 @@ export function createOpenAiDescriber(options: { client: OpenAI; model: string; 
     async describe(image, mimeType, language) {
       try {
         // The image and the language only: nothing that says who sent it.
-        const completion = await options.client.chat.completions.parse(
-          {
-            model: options.model,
-            temperature: 0,
-            response_format: format,
-            messages: [
-              { role: 'system', content: prompt },
-              {
-                role: 'user',
-                content: [
-                  { type: 'text', text: language === 'zh' ? '请用中文描述。' : 'Describe it in English.' },
-                  { type: 'image_url', image_url: { url: `data:${mimeType};base64,${Buffer.from(image).toString('base64')}` } },
-                ],
-              },
-            ],
-          },
-          { timeout: options.timeoutMs, maxRetries: 0 },
-        );
-        const parsed = completion.choices[0]?.message.parsed;
+        const message = await parseChat(options.client, {
+          model: options.model,
+          format,
+          system: prompt,
+          user: [
+            { type: 'text', text: language === 'zh' ? '请用中文描述。' : 'Describe it in English.' },
+            { type: 'image_url', image_url: { url: `data:${mimeType};base64,${Buffer.from(image).toString('base64')}` } },
+          ],
+          timeoutMs: options.timeoutMs,
+        });
+        const parsed = message?.parsed;
         if (!parsed) return { success: false, message: 'no description' };
         const description = Array.from(parsed.description.replace(/\s+/g, ' ').trim()).slice(0, DESCRIPTION_MAX).join('');
         return description ? { success: true, data: { description, urgent: parsed.urgent } } : { success: false, message: 'empty description' };
       } catch (error) {
-        const down =
-          error instanceof OpenAI.APIConnectionError ||
-          (error instanceof OpenAI.APIError && (error.status === undefined || error.status === 429 || error.status >= 500));
-        return { success: false, message: error instanceof Error ? error.constructor.name : 'error', providerDown: down };
+        return { success: false, message: failureName(error), providerDown: isProviderDown(error) };
       }
     },
   };

@@ -4,6 +4,7 @@ import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { CircuitBreaker } from './circuit-breaker.ts';
+import { parseChat } from './openai-chat.ts';
 import { isTextRefusal } from './refusal.ts';
 import { redactPersonalData } from '../domain/redact.ts';
 import { similarityDecider, type Candidate, type GroupingDecider } from '../problems/grouping.ts';
@@ -75,27 +76,18 @@ export function createLlmDecider(options: {
       if (options.breaker.state === 'open' || !mayAskLlm() || !options.breaker.tryAcquire()) return offline();
       calls++;
       try {
-        const completion = await options.client.chat.completions.parse(
-          {
-            model: options.model,
-            temperature: 0,
-            response_format: format,
-            messages: [
-              { role: 'system', content: system },
-              {
-                role: 'user',
-                content: JSON.stringify({
-                  report: clip(report.text, 1000),
-                  unit: report.unitId ?? report.unitWritten,
-                  subtopic: report.subtopic ?? null,
-                  problems: describe(offered),
-                }),
-              },
-            ],
-          },
-          { timeout: options.timeoutMs, maxRetries: 0, signal: AbortSignal.timeout(options.timeoutMs) },
-        );
-        const message = completion.choices[0]?.message;
+        const message = await parseChat(options.client, {
+          model: options.model,
+          format,
+          system,
+          user: JSON.stringify({
+            report: clip(report.text, 1000),
+            unit: report.unitId ?? report.unitWritten,
+            subtopic: report.subtopic ?? null,
+            problems: describe(offered),
+          }),
+          timeoutMs: options.timeoutMs,
+        });
         // A refusal is the model answering about these texts: the provider is up.
         if (message?.refusal) {
           options.breaker.success();

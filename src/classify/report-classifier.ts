@@ -6,7 +6,9 @@ import { redactPersonalData } from '../domain/redact.ts';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.ts';
 import { createLimiter } from './limiter.ts';
 import type { LlmClassifier } from './llm-classifier.ts';
+import { createLlmCallStore } from './llm-call-store.ts';
 import { extractUnit } from './offline/unit-extractor.ts';
+import { HOUR } from '../domain/time.ts';
 
 export interface OfflineLabeller {
   classifySync(text: string): Classification;
@@ -55,7 +57,6 @@ export interface ReportClassifierOptions {
   now?: () => number;
 }
 
-const HOUR = 3_600_000;
 /** Ten thousand characters take about 20 ms offline; ten times that is worth a warning. */
 const SLOW_OFFLINE_MS = 200;
 
@@ -85,15 +86,8 @@ export function createReportClassifier(options: ReportClassifierOptions): Report
   const waiting = new Map<string, Array<() => boolean>>();
   let llmCalls = 0;
 
-  const cacheGet = db.prepare('SELECT result FROM classification_cache WHERE text_hash = ?');
-  const cachePut = db.prepare('INSERT OR REPLACE INTO classification_cache (text_hash, result, created_at) VALUES (?, ?, ?)');
-  const callsInWindow = db.prepare('SELECT COUNT(*) AS n FROM llm_calls WHERE resident_id = ? AND at > ?');
-  const recordCall = db.prepare('INSERT INTO llm_calls (resident_id, at) VALUES (?, ?)');
-
-  function cached(key: string): Classification | undefined {
-    const row = cacheGet.get(key) as { result: string } | undefined;
-    return row ? (JSON.parse(row.result) as Classification) : undefined;
-  }
+  const calls = createLlmCallStore(db);
+  const cached = (key: string): Classification | undefined => calls.cached(key);
 
   /** One LLM request per distinct text at a time; concurrent identical texts share it. */
   function askLlm(key: string, redacted: string, stillWanted: () => boolean = () => true): Promise<LlmAnswer> {
@@ -112,7 +106,7 @@ export function createReportClassifier(options: ReportClassifierOptions): Report
         if (result.success) {
           breaker.success();
           // /forget may have run while the LLM was answering: its summary retells their words, so it is not kept.
-          if ((waiting.get(key) ?? []).every((wanted) => wanted())) cachePut.run(key, JSON.stringify(result.data), now());
+          if ((waiting.get(key) ?? []).every((wanted) => wanted())) calls.cache(key, result.data, now());
           return result.data;
         }
         if (result.refused) {
@@ -155,8 +149,8 @@ export function createReportClassifier(options: ReportClassifierOptions): Report
     breaker,
     spendBudget(residentId) {
       if (!llm) return false;
-      if (residentId !== null && (callsInWindow.get(residentId, now() - HOUR) as { n: number }).n >= budget) return false;
-      recordCall.run(residentId, now());
+      if (residentId !== null && calls.callsSince(residentId, now() - HOUR) >= budget) return false;
+      calls.recordCall(residentId, now());
       return true;
     },
     get llmCalls() {
@@ -171,12 +165,12 @@ export function createReportClassifier(options: ReportClassifierOptions): Report
       if (breaker.state === 'open') return offlineOutcome(text, 'circuit_open', true);
       if (!inFlight.has(key)) {
         if (residentId !== null) {
-          const used = (callsInWindow.get(residentId, now() - HOUR) as { n: number }).n;
+          const used = calls.callsSince(residentId, now() - HOUR);
           // A flood must not run up the bill; these reports keep their offline label for good.
           if (used >= budget) return offlineOutcome(text, 'budget', false);
         }
         // Counted now, synchronously with the check, so concurrent reports cannot all pass it at once.
-        recordCall.run(residentId, now());
+        calls.recordCall(residentId, now());
       }
       const label = await askLlm(key, redacted, stillWanted);
       if (label === 'refused') return offlineOutcome(text, 'llm_refused', false);
@@ -188,7 +182,7 @@ export function createReportClassifier(options: ReportClassifierOptions): Report
       const redacted = redactPersonalData(text);
       const key = fingerprint(redacted);
       const hit = cached(key);
-      if (!hit && !inFlight.has(key)) recordCall.run(null, now());
+      if (!hit && !inFlight.has(key)) calls.recordCall(null, now());
       const label = hit ?? (await askLlm(key, redacted, stillWanted));
       if (label === 'refused') return { status: 'refused' };
       if (label) return { status: 'labelled', label: withOriginalUnit(label, text) };

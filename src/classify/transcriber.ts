@@ -1,5 +1,6 @@
 import OpenAI, { toFile } from 'openai';
 import type { Result } from '../domain/classification.ts';
+import { failureName, isProviderDown } from './openai-chat.ts';
 
 /** Voice → text (issue 16): one implementation over any OpenAI-compatible /audio/transcriptions endpoint. */
 export interface Transcriber {
@@ -26,10 +27,7 @@ export function createOpenAiTranscriber(options: TranscriberOptions): Transcribe
         const text = result.text.trim();
         return text ? { success: true, data: text } : { success: false, message: 'empty transcript' };
       } catch (error) {
-        const down =
-          error instanceof OpenAI.APIConnectionError ||
-          (error instanceof OpenAI.APIError && (error.status === undefined || error.status === 429 || error.status >= 500));
-        return { success: false, message: error instanceof Error ? error.constructor.name : 'error', providerDown: down };
+        return { success: false, message: failureName(error), providerDown: isProviderDown(error) };
       }
     },
   };

@@ -17,6 +17,7 @@ import { installOfflineTelegram, SAMPLE_BOT_INFO } from '../sample/offline-teleg
 import { createSimulationClock, simulateActivity } from '../sample/sample-activity.ts';
 import { createUnitRegistry } from '../units/unit-registry.ts';
 import { configFromEnv, fail } from './cli-config.ts';
+import { HOUR } from '../domain/time.ts';
 
 const USAGE = `usage: npm run digest -- [--week YYYY-Www] [--out FILE.html] [--chart FILE.png] [--lang zh|en] [--db FILE]
                          [--sample [--fresh] [--weeks N] [--seed N]]
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
     const seed = positive(args.seed, '--seed');
     const marker = await ensureSample(dbPath, { weeks, seed, fresh: args.fresh, config, logger });
     // As if on the Monday morning after the simulated weeks, when the scheduled digest goes out.
-    now = marker.end + 9 * 3_600_000;
+    now = marker.end + 9 * HOUR;
   } else if (!existsSync(dbPath)) {
     fail(`no database at ${dbPath} (set DATABASE_PATH or --db; try --sample for the sample district)`);
   }
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
       outbox: createOutbox(db),
       tr: createTranslator(),
       catalogue: loadCatalogue(),
-      unitName: (id) => units.name(id),
+      unitName: (id) => units.displayName(id),
       timezone: config.timezone,
       settings: config.digest,
       staffChatIds: config.staffChatIds,

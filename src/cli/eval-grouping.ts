@@ -8,6 +8,7 @@ import { createApp, type App } from '../app.ts';
 import { ConfigError, parseConfig, type Config } from '../config.ts';
 import { createOracleDecider, scoreGrouping, type GroupingError } from '../problems/grouping-metrics.ts';
 import { installOfflineTelegram, privateTextUpdate, SAMPLE_BOT_INFO } from '../sample/offline-telegram.ts';
+import { DAY, MINUTE } from '../domain/time.ts';
 
 /**
  * npm run eval:grouping -- FILE.jsonl [--offline] [--oracle] [--json] [--worst N]
@@ -27,11 +28,10 @@ const Line = z.object({
 });
 type Line = z.infer<typeof Line>;
 
-const DAY = 86_400_000;
 /** Day 0 starts on a Monday morning in Beijing, so days fall as a resident would write them. */
 const START = Date.parse('2026-03-02T08:00:00+08:00');
 /** Lines of one day arrive this far apart (a day holds hundreds before spilling into the next). */
-const GAP = 2 * 60_000;
+const GAP = 2 * MINUTE;
 /** Residents are ids far from anything real; each line is its own resident. */
 const FIRST_RESIDENT = 7_000_000_000;
 

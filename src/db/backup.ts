@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { ScheduledJob } from '../schedule/scheduler.ts';
 import type { Db } from './database.ts';
+import { DAY } from '../domain/time.ts';
 
 /**
  * Online backups of the database: SQLite's backup API copies a consistent snapshot while the bot keeps
@@ -17,7 +18,7 @@ import type { Db } from './database.ts';
 const BACKUP_NAME = /^minyi-\d{8}T\d{6}Z\.sqlite$/;
 /** Left behind by a backup that crashed; removed once they are clearly not in progress. */
 const TEMP_NAME = /^\.minyi-\d{8}T\d{6}Z\.sqlite\.\d+\.tmp(-wal|-shm|-journal)?$/;
-const STALE_TEMP_MS = 24 * 3_600_000;
+const STALE_TEMP_MS = DAY;
 export const PRIVATE_FILE = 0o600;
 export const PRIVATE_DIR = 0o700;
 const requireHere = createRequire(import.meta.url);

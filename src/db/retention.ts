@@ -1,6 +1,5 @@
 import type { Db } from './database.ts';
-
-const DAY = 86_400_000;
+import { DAY } from '../domain/time.ts';
 
 /** How long copies of what people said are kept beyond what the bureau's records need. */
 export const RETENTION = {

@@ -34,8 +34,8 @@ export interface DigestServiceDeps {
   outbox: Outbox;
   tr: Translator;
   catalogue: Catalogue;
-  /** A unit's display name (units.name); the id is shown when the directory has none. */
-  unitName: (unitId: string) => string | undefined;
+  /** A unit's display name (UnitRegistry.displayName: the id when the directory has none). */
+  unitName: (unitId: string) => string;
   timezone: string;
   /** config.digest: cron, response window, minimum problems, weights. */
   settings: RankingSettings & { cron: string };
@@ -90,7 +90,7 @@ export function createDigestService(deps: DigestServiceDeps): DigestService {
   const { db, outbox, tr, timezone, settings, logger } = deps;
   const now = deps.now ?? Date.now;
   const language = deps.staffLanguage;
-  const unitName = (id: string) => deps.unitName(id) ?? id;
+  const unitName = deps.unitName;
   const query = createDigestQuery(db, timezone, deps.limits);
   const rates = createRatesQuery(db);
   const renderer = createDigestRenderer({ tr, catalogue: deps.catalogue, unitName, timezone });

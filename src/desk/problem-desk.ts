@@ -5,15 +5,17 @@
 import type { Db } from '../db/database.ts';
 import { becomesProblem, type Language, type Result } from '../domain/classification.ts';
 import type { DeadlineRule } from '../domain/deadlines.ts';
-import type { ReportStore } from '../intake/report-store.ts';
+import type { Recipient, ReportStore } from '../intake/report-store.ts';
+import { queueForEach } from '../outbox/broadcast.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import type { ResidentNotices } from '../replies/resident-notices.ts';
 import type { StaffNotices } from '../replies/staff-notices.ts';
 import type { UnitRegistry } from '../units/unit-registry.ts';
-import { isOpen, SUGGESTION_OUTCOMES, type Actor, type CloseReason, type Problem, type ProblemStatus } from '../problems/problem.ts';
+import { isOpen, reopenedStatus, SUGGESTION_OUTCOMES, type Actor, type CloseReason, type Problem, type ProblemStatus } from '../problems/problem.ts';
+import { createFeedbackStore, type FixedAnswer } from '../problems/feedback-store.ts';
 import type { ProblemStore } from '../problems/problem-store.ts';
 
-export type FixedAnswer = 'fixed' | 'partly' | 'not_fixed';
+export type { FixedAnswer };
 
 /** Why a staff action was refused, in words the staff feature turns into a message. */
 export type DeskRefusal =
@@ -73,34 +75,11 @@ export interface ProblemDeskOptions {
   onAssigned?: (problem: Problem, at: number) => void;
 }
 
-interface Recipient {
-  reportId: number;
-  residentId: number;
-  chatId: number;
-  language: Language;
-}
-
 export function createProblemDesk(options: ProblemDeskOptions): ProblemDesk {
   const { db, problems, reports, outbox, units, deadlines, residentNotices, staffNotices } = options;
   const now = options.now ?? Date.now;
 
-  // One message per resident, about their earliest report in the problem; blocked or erased residents get none.
-  const recipients = db.prepare(
-    `SELECT MIN(r.id) AS reportId, r.resident_id AS residentId, res.chat_id AS chatId, res.language AS language
-     FROM reports r JOIN residents res ON res.id = r.resident_id
-     WHERE r.problem_id = ? AND res.forgotten_at IS NULL AND res.blocked_at IS NULL AND res.chat_id <> 0
-     GROUP BY r.resident_id ORDER BY MIN(r.id)`,
-  );
-  const moveReports = db.prepare('UPDATE reports SET problem_id = ? WHERE problem_id = ?');
-  const moveReport = db.prepare('UPDATE reports SET problem_id = ? WHERE id = ?');
-  const askFeedback = db.prepare(
-    `INSERT INTO feedback (report_id, problem_id, unit_id, asked_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (report_id) DO UPDATE SET problem_id = excluded.problem_id, unit_id = excluded.unit_id, asked_at = excluded.asked_at`,
-  );
-  const feedbackRow = db.prepare('SELECT * FROM feedback WHERE report_id = ?');
-  const setFixed = db.prepare('UPDATE feedback SET fixed = ?, fixed_at = ? WHERE report_id = ?');
-  const setRating = db.prepare('UPDATE feedback SET rating = ?, rated_at = ? WHERE report_id = ?');
-  const setComment = db.prepare('UPDATE feedback SET comment = ? WHERE report_id = ?');
+  const feedback = createFeedbackStore(db);
 
   const missing = (problemId: number): DeskResult => ({ ok: false, reason: 'no_such_problem', problemId });
 
@@ -115,13 +94,9 @@ export function createProblemDesk(options: ProblemDeskOptions): ProblemDesk {
   }
 
   function tellResidents(problem: Problem, eventKey: string, render: (r: Recipient) => ReturnType<ResidentNotices['statusUpdate']>): void {
-    for (const recipient of recipients.all(problem.id) as Recipient[]) {
+    for (const recipient of reports.recipientsOf(problem.id)) {
       outbox.enqueue({ dedupeKey: `${eventKey}:${recipient.residentId}`, chatId: recipient.chatId, kind: 'status', message: render(recipient) });
     }
-  }
-
-  function tellStaff(key: string, html: string): void {
-    for (const chatId of options.staffChatIds) outbox.enqueue({ dedupeKey: `${key}:${chatId}`, chatId, kind: 'notice', message: { type: 'text', html } });
   }
 
   const unitNameOf = (problem: Problem) => (problem.responsibleUnitId ? units.name(problem.responsibleUnitId) : undefined) ?? null;
@@ -187,8 +162,8 @@ export function createProblemDesk(options: ProblemDeskOptions): ProblemDesk {
         const at = now();
         const updated = statusChange(problem, 'resolved', actor, note, at, { resolvedAt: at, closedAt: null, closeReason: null });
         const judged = updated.responsibleUnitId ?? updated.unitId;
-        for (const r of recipients.all(problem.id) as Recipient[]) {
-          askFeedback.run(r.reportId, problem.id, judged, at);
+        for (const r of reports.recipientsOf(problem.id)) {
+          feedback.ask(r.reportId, problem.id, judged, at);
           outbox.enqueue({
             dedupeKey: `resolved:${problem.id}:${at}:${r.residentId}`,
             chatId: r.chatId,
@@ -224,7 +199,7 @@ export function createProblemDesk(options: ProblemDeskOptions): ProblemDesk {
         if (from.id === into.id) return { ok: false, reason: 'same_problem' };
         if (into.status === 'closed') return { ok: false, reason: 'closed_problem', problemId: into.id };
         const at = now();
-        moveReports.run(into.id, from.id);
+        reports.moveAll(from.id, into.id);
         problems.recount(into.id);
         problems.recount(from.id);
         problems.update(from.id, { status: 'closed', closeReason: 'duplicate', closedAt: at, mergedInto: into.id }, at);
@@ -267,7 +242,7 @@ export function createProblemDesk(options: ProblemDeskOptions): ProblemDesk {
           },
           at,
         );
-        moveReport.run(created, report.id);
+        reports.moveTo(report.id, created);
         problems.recount(created);
         problems.recount(problem.id);
         problems.record(problem.id, { at, actor, action: 'split', note: `#${report.id} → #${created}` });
@@ -277,7 +252,7 @@ export function createProblemDesk(options: ProblemDeskOptions): ProblemDesk {
     },
 
     surveyState(reportId) {
-      const row = feedbackRow.get(reportId) as { fixed: FixedAnswer | null; rating: number | null } | undefined;
+      const row = feedback.get(reportId);
       return row ? { fixed: row.fixed, rating: row.rating } : undefined;
     },
 
@@ -285,25 +260,29 @@ export function createProblemDesk(options: ProblemDeskOptions): ProblemDesk {
       const result = db
         .transaction((): Result<{ reopened: boolean; problemId: number }> => {
           const report = reports.get(reportId);
-          const row = feedbackRow.get(reportId) as { problem_id: number; fixed: FixedAnswer | null } | undefined;
+          const row = feedback.get(reportId);
           // Only the report's own resident, and only about a question we asked.
           if (!report || report.residentId !== residentId || !row) return { success: false, message: 'not your survey' };
           const at = now();
           let reopened = false;
           if (answer.fixed) {
-            setFixed.run(answer.fixed, at, reportId);
-            const problem = load(row.problem_id);
+            feedback.setFixed(reportId, answer.fixed, at);
+            const problem = load(row.problemId);
             if (answer.fixed === 'not_fixed' && problem && problem.status === 'resolved') {
               reopened = true;
-              const to: ProblemStatus = problem.responsibleUnitId ? 'assigned' : 'new';
+              const to = reopenedStatus(problem);
               problems.update(problem.id, { status: to, resolvedAt: null }, at);
               problems.record(problem.id, { at, actor: { type: 'resident', residentId }, action: 'reopened', fromStatus: 'resolved', toStatus: to, note: `#${reportId}: not fixed` });
-              tellStaff(`notfixed:${problem.id}:${reportId}:${at}`, staffNotices.notFixed(options.staffLanguage, problems.get(problem.id)!, reportId));
+              queueForEach(outbox, options.staffChatIds, {
+                key: `notfixed:${problem.id}:${reportId}:${at}`,
+                kind: 'notice',
+                message: () => ({ type: 'text', html: staffNotices.notFixed(options.staffLanguage, problems.get(problem.id)!, reportId) }),
+              });
             }
           }
-          if (answer.rating !== undefined) setRating.run(Math.max(1, Math.min(5, Math.round(answer.rating))), at, reportId);
-          if (answer.comment !== undefined) setComment.run(answer.comment, reportId);
-          return { success: true, data: { reopened, problemId: row.problem_id } };
+          if (answer.rating !== undefined) feedback.setRating(reportId, Math.max(1, Math.min(5, Math.round(answer.rating))), at);
+          if (answer.comment !== undefined) feedback.setComment(reportId, answer.comment);
+          return { success: true, data: { reopened, problemId: row.problemId } };
         })
         .immediate();
       if (result.success && result.data.reopened) options.onQueued();

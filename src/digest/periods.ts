@@ -5,6 +5,7 @@
  */
 
 import { zonedParts, zonedTime } from '../domain/periods.ts';
+import { DAY } from '../domain/time.ts';
 
 export type PeriodKind = 'week' | 'month' | 'quarter';
 
@@ -23,7 +24,6 @@ interface LocalDate {
   day: number;
 }
 
-const DAY = 86_400_000;
 /** The local calendar date at `ms` in `timeZone`. */
 export function localDate(ms: number, timeZone: string): LocalDate {
   const { year, month, day } = zonedParts(ms, timeZone);

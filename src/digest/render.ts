@@ -1,6 +1,6 @@
 import type { Catalogue } from '../domain/categories.ts';
 import type { Language } from '../domain/classification.ts';
-import { formatDateTime } from '../domain/time.ts';
+import { HOUR, MINUTE, formatDateTime } from '../domain/time.ts';
 import { escapeHtml, html, type Html } from '../i18n/html.ts';
 import type { Translator } from '../i18n/i18n.ts';
 import type { CategoryChartInput } from './chart.ts';
@@ -27,7 +27,6 @@ export interface DigestRendererDeps {
   timezone: string;
 }
 
-const HOUR = 3_600_000;
 const BEST_AND_LAGGING = 3;
 
 /** 0.8333 → "83.3%", 0.85 → "85%", null → "—". */
@@ -60,7 +59,7 @@ export function createDigestRenderer(deps: DigestRendererDeps): DigestRenderer {
     unitId ? deps.unitName(unitId) : (written ?? tr.t(language, 'unit.unknown'));
 
   function duration(language: Language, ms: number): string {
-    if (ms < HOUR) return tr.t(language, 'digest.minutes', { n: Math.max(1, Math.floor(ms / 60_000)) });
+    if (ms < HOUR) return tr.t(language, 'digest.minutes', { n: Math.max(1, Math.floor(ms / MINUTE)) });
     if (ms < 48 * HOUR) return tr.t(language, 'digest.hours', { n: Math.floor(ms / HOUR) });
     return tr.t(language, 'digest.days', { n: Math.floor(ms / (24 * HOUR)) });
   }

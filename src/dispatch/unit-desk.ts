@@ -2,6 +2,7 @@ import type { Db } from '../db/database.ts';
 import type { Language } from '../domain/classification.ts';
 import { formatDate } from '../domain/time.ts';
 import type { Translator } from '../i18n/i18n.ts';
+import { queueForEach } from '../outbox/broadcast.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import { isOpen, type Problem } from '../problems/problem.ts';
 import type { ProblemDesk } from '../desk/problem-desk.ts';
@@ -10,22 +11,14 @@ import type { ProblemStore } from '../problems/problem-store.ts';
 import type { UnitViews, ReturnReason } from '../replies/unit-views.ts';
 import type { AccessAudit } from '../units/access-audit.ts';
 import type { UnitChats } from '../units/unit-chats.ts';
+import { createUnitDispatchStore, type UnitRequest } from '../units/unit-dispatch-store.ts';
 import type { UnitRegistry } from '../units/unit-registry.ts';
 
 /** A problem outside the chat's units answers exactly like one that does not exist. */
 export type UnitRefusal = { reason: 'no_such_problem'; problemId: number } | { reason: 'already' } | { reason: 'bad_date' } | { reason: 'no_such_request' };
 export type UnitResult<T = Problem> = { ok: true; value: T } | ({ ok: false } & UnitRefusal);
 
-export interface UnitRequest {
-  id: number;
-  problemId: number;
-  unitId: string;
-  chatId: number;
-  kind: 'extend' | 'submit';
-  note: string;
-  deadlineAt: number | null;
-  state: 'open' | 'approved' | 'refused';
-}
+export type { UnitRequest };
 
 /**
  * The units' side of the loop (派单 · 签收 · 办理 · 审核): dispatch cards to units' chats, sign-for, return,
@@ -70,30 +63,20 @@ export interface UnitDeskOptions {
   now: () => number;
   /** The dispatch card carries reports' texts: each one sent is recorded like a view. */
   audit?: AccessAudit;
+  /**
+   * The 📥 "add to knowledge base" button for a problem a unit resolved (issue 15), or none: the bureau's chats
+   * get it under a "resolved" notice when a unit's result resolves an inquiry with an answer. The press rules
+   * are the knowledge feature's (only the bureau's chat writes).
+   */
+  resolvedButtons?: (problemId: number) => Array<Array<{ text: string; data: string }>>;
 }
 
 export function createUnitDesk(o: UnitDeskOptions): UnitDesk {
   const { db, problems, outbox, tr, units, unitChats } = o;
   const lang = o.language;
   const date = (ms: number | null) => (ms === null ? '—' : formatDate(ms, o.timezone));
-  const unitName = (id: string) => units.name(id) ?? id;
 
-  const insertDispatch = db.prepare('INSERT INTO unit_dispatches (problem_id, unit_id, dispatched_at, chats) VALUES (?, ?, ?, ?)');
-  const currentDispatch = db.prepare('SELECT id, signed_at FROM unit_dispatches WHERE problem_id = ? AND unit_id = ? AND returned_at IS NULL ORDER BY id DESC LIMIT 1');
-  const signDispatch = db.prepare('UPDATE unit_dispatches SET signed_at = ?, signed_by = ? WHERE id = ? AND signed_at IS NULL');
-  const returnDispatch = db.prepare('UPDATE unit_dispatches SET returned_at = ?, return_reason = ? WHERE id = ?');
-  const lastReturn = db.prepare('SELECT unit_id FROM unit_dispatches WHERE problem_id = ? AND returned_at IS NOT NULL ORDER BY id DESC LIMIT 1');
-  const insertRequest = db.prepare('INSERT INTO unit_requests (problem_id, unit_id, chat_id, kind, note, deadline_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const getRequest = db.prepare(
-    `SELECT id, problem_id AS problemId, unit_id AS unitId, chat_id AS chatId, kind, note, deadline_at AS deadlineAt, state FROM unit_requests WHERE id = ?`,
-  );
-  const decide = db.prepare(`UPDATE unit_requests SET state = ?, decided_at = ?, decided_by = ? WHERE id = ? AND state = 'open'`);
-  const listOf = db.prepare(
-    `SELECT p.id, (SELECT d.signed_at FROM unit_dispatches d WHERE d.problem_id = p.id AND d.unit_id = p.responsible_unit_id AND d.returned_at IS NULL ORDER BY d.id DESC LIMIT 1) AS signedAt
-     FROM problems p JOIN unit_chats c ON c.unit_id = p.responsible_unit_id
-     WHERE c.chat_id = ? AND p.merged_into IS NULL AND p.status NOT IN ('resolved', 'closed')
-     ORDER BY p.deadline_at, p.id LIMIT ?`,
-  );
+  const dispatches = createUnitDispatchStore(db);
 
   const missing = (problemId: number): UnitResult<never> => ({ ok: false, reason: 'no_such_problem', problemId });
 
@@ -104,13 +87,17 @@ export function createUnitDesk(o: UnitDeskOptions): UnitDesk {
   }
 
   function tellBureau(key: string, html: string, buttons?: Array<Array<{ text: string; data: string }>>): void {
-    for (const chatId of o.staffChatIds()) {
-      outbox.enqueue({ dedupeKey: `${key}:${chatId}`, chatId, kind: 'notice', message: { type: 'text', html, ...(buttons && { buttons }) } });
-    }
+    queueForEach(outbox, o.staffChatIds(), { key, kind: 'notice', message: { type: 'text', html, ...(buttons && { buttons }) } });
   }
 
-  function tellUnit(chatId: number, key: string, html: string): void {
-    outbox.enqueue({ dedupeKey: `${key}:${chatId}`, chatId, kind: 'notice', message: { type: 'text', html } });
+  function tellUnit(unitId: string, key: string, html: string): void {
+    queueForEach(outbox, unitChats.chatsOf(unitId), { key, kind: 'notice', message: { type: 'text', html } });
+  }
+
+  /** A unit's result resolved the problem: an inquiry with an answer is offered to the bureau for the knowledge base. */
+  function offerToKnowledge(problemId: number, at: number): void {
+    const buttons = o.resolvedButtons?.(problemId) ?? [];
+    if (buttons.length > 0) tellBureau(`kb-offer:${problemId}:${at}`, tr.t(lang, 'staff.done.resolved', { id: problemId }), buttons);
   }
 
   /** A unit action: the scope check first, then the work, in one transaction; the outbox woken after. */
@@ -135,9 +122,9 @@ export function createUnitDesk(o: UnitDeskOptions): UnitDesk {
       if (!problem.responsibleUnitId) return;
       const chats = unitChats.chatsOf(problem.responsibleUnitId);
       // How many chats got the card: with none, the unit cannot sign and the bureau's own response counts.
-      insertDispatch.run(problem.id, problem.responsibleUnitId, at, chats.length);
+      dispatches.dispatched(problem.id, problem.responsibleUnitId, at, chats.length);
       if (chats.length === 0) return;
-      const card = o.views.card(lang, problem, unitName(problem.responsibleUnitId), o.queries.reportsOf(problem.id, 10).reports);
+      const card = o.views.card(lang, problem, units.displayName(problem.responsibleUnitId), o.queries.reportsOf(problem.id, 10).reports);
       for (const chatId of chats) {
         outbox.enqueue({ dedupeKey: `dispatch:${problem.id}:${at}:${chatId}`, chatId, kind: 'notice', message: { type: 'text', html: card.html, buttons: card.buttons } });
         o.audit?.record({ at, userId: 0, chatId, action: 'dispatch', subject: String(problem.id) });
@@ -146,11 +133,11 @@ export function createUnitDesk(o: UnitDeskOptions): UnitDesk {
 
     sign(problemId, chatId, userId) {
       return act(problemId, chatId, (problem, at) => {
-        const dispatch = currentDispatch.get(problem.id, problem.responsibleUnitId) as { id: number; signed_at: number | null } | undefined;
-        if (!dispatch || dispatch.signed_at !== null) return { ok: false, reason: 'already' };
-        signDispatch.run(at, userId, dispatch.id);
-        problems.record(problem.id, { at, actor: unitActor(userId), action: 'signed', note: unitName(problem.responsibleUnitId!), data: { unitId: problem.responsibleUnitId, signedAt: at } });
-        tellBureau(`signed:${problem.id}:${at}`, tr.t(lang, 'bureau.signed', { id: problem.id, unit: unitName(problem.responsibleUnitId!) }));
+        const dispatch = dispatches.current(problem.id, problem.responsibleUnitId!);
+        if (!dispatch || dispatch.signedAt !== null) return { ok: false, reason: 'already' };
+        dispatches.sign(dispatch.id, at, userId);
+        problems.record(problem.id, { at, actor: unitActor(userId), action: 'signed', note: units.displayName(problem.responsibleUnitId!), data: { unitId: problem.responsibleUnitId, signedAt: at } });
+        tellBureau(`signed:${problem.id}:${at}`, tr.t(lang, 'bureau.signed', { id: problem.id, unit: units.displayName(problem.responsibleUnitId!) }));
         return { ok: true, value: problem };
       });
     },
@@ -158,12 +145,12 @@ export function createUnitDesk(o: UnitDeskOptions): UnitDesk {
     giveBack(problemId, chatId, userId, reason) {
       return act(problemId, chatId, (problem, at) => {
         const unitId = problem.responsibleUnitId!;
-        const dispatch = currentDispatch.get(problem.id, unitId) as { id: number } | undefined;
-        if (dispatch) returnDispatch.run(at, reason, dispatch.id);
+        const dispatch = dispatches.current(problem.id, unitId);
+        if (dispatch) dispatches.markReturned(dispatch.id, at, reason);
         // Back to unassigned: the bureau re-assigns it.
         problems.update(problem.id, { status: 'new', responsibleUnitId: null }, at);
         problems.record(problem.id, { at, actor: unitActor(userId), action: 'returned', fromStatus: problem.status, toStatus: 'new', note: reason, data: { unitId, reason } });
-        tellBureau(`returned:${problem.id}:${at}`, tr.t(lang, 'bureau.returned', { id: problem.id, unit: unitName(unitId), reason: tr.t(lang, `unit.return_reason.${reason}`) }));
+        tellBureau(`returned:${problem.id}:${at}`, tr.t(lang, 'bureau.returned', { id: problem.id, unit: units.displayName(unitId), reason: tr.t(lang, `unit.return_reason.${reason}`) }));
         return { ok: true, value: problems.get(problem.id)! };
       });
     },
@@ -172,11 +159,11 @@ export function createUnitDesk(o: UnitDeskOptions): UnitDesk {
       const result = db
         .transaction((): UnitResult<null> => {
           // The problem is no longer the unit's: it may speak only of a return it made itself, from this chat's units.
-          const row = lastReturn.get(problemId) as { unit_id: string } | undefined;
-          if (!row || !unitChats.unitsOf(chatId).includes(row.unit_id)) return missing(problemId);
+          const returnedBy = dispatches.lastReturnedBy(problemId);
+          if (!returnedBy || !unitChats.unitsOf(chatId).includes(returnedBy)) return missing(problemId);
           const at = o.now();
           problems.record(problemId, { at, actor: unitActor(userId), action: 'return_note', note });
-          tellBureau(`return-note:${problemId}:${at}`, tr.t(lang, 'bureau.return_note', { id: problemId, unit: unitName(row.unit_id), note }));
+          tellBureau(`return-note:${problemId}:${at}`, tr.t(lang, 'bureau.return_note', { id: problemId, unit: units.displayName(returnedBy), note }));
           return { ok: true, value: null };
         })
         .immediate();
@@ -188,11 +175,11 @@ export function createUnitDesk(o: UnitDeskOptions): UnitDesk {
       return act(problemId, chatId, (problem, at) => {
         if (deadlineAt <= at || (problem.deadlineAt !== null && deadlineAt <= problem.deadlineAt)) return { ok: false, reason: 'bad_date' };
         const unitId = problem.responsibleUnitId!;
-        const id = Number(insertRequest.run(problem.id, unitId, chatId, 'extend', note, deadlineAt, at).lastInsertRowid);
+        const id = dispatches.request({ problemId: problem.id, unitId, chatId, kind: 'extend', note, deadlineAt }, at);
         problems.record(problem.id, { at, actor: unitActor(userId), action: 'extension_requested', note, data: { deadlineAt } });
         tellBureau(
           `extend:${id}`,
-          tr.t(lang, 'bureau.extend', { id: problem.id, unit: unitName(unitId), deadline: date(deadlineAt), current: date(problem.deadlineAt), note }),
+          tr.t(lang, 'bureau.extend', { id: problem.id, unit: units.displayName(unitId), deadline: date(deadlineAt), current: date(problem.deadlineAt), note }),
           [[{ text: tr.t(lang, 'bureau.buttons.approve'), data: `ux:ok:${id}` }, { text: tr.t(lang, 'bureau.buttons.refuse'), data: `ux:no:${id}` }]],
         );
         return { ok: true, value: problem };
@@ -216,13 +203,17 @@ export function createUnitDesk(o: UnitDeskOptions): UnitDesk {
       if (!o.review) {
         if (!scoped(problemId, chatId)) return missing(problemId);
         const result = o.desk().resolve(problemId, note, unitActor(userId));
+        if (result.ok) {
+          offerToKnowledge(problemId, o.now());
+          o.onQueued();
+        }
         return result.ok ? { ok: true, value: 'resolved' } : result.reason === 'already' ? { ok: false, reason: 'already' } : missing(problemId);
       }
       return act(problemId, chatId, (problem, at) => {
         const unitId = problem.responsibleUnitId!;
-        const id = Number(insertRequest.run(problem.id, unitId, chatId, 'submit', note, null, at).lastInsertRowid);
+        const id = dispatches.request({ problemId: problem.id, unitId, chatId, kind: 'submit', note, deadlineAt: null }, at);
         problems.record(problem.id, { at, actor: unitActor(userId), action: 'submitted', note });
-        tellBureau(`review:${id}`, tr.t(lang, 'bureau.review', { id: problem.id, unit: unitName(unitId), note }), [
+        tellBureau(`review:${id}`, tr.t(lang, 'bureau.review', { id: problem.id, unit: units.displayName(unitId), note }), [
           [{ text: tr.t(lang, 'bureau.buttons.approve'), data: `uv:ok:${id}` }, { text: tr.t(lang, 'bureau.buttons.reject'), data: `uv:no:${id}` }],
         ]);
         return { ok: true, value: 'review' as const };
@@ -232,10 +223,10 @@ export function createUnitDesk(o: UnitDeskOptions): UnitDesk {
     decideExtension(requestId, approve, staffUserId) {
       const result = db
         .transaction((): UnitResult<UnitRequest> => {
-          const request = getRequest.get(requestId) as UnitRequest | undefined;
+          const request = dispatches.getRequest(requestId);
           if (!request || request.kind !== 'extend') return { ok: false, reason: 'no_such_request' };
           const at = o.now();
-          if (decide.run(approve ? 'approved' : 'refused', at, staffUserId, requestId).changes === 0) return { ok: false, reason: 'already' };
+          if (!dispatches.decide(requestId, approve ? 'approved' : 'refused', at, staffUserId)) return { ok: false, reason: 'already' };
           const problem = problems.get(request.problemId)!;
           if (approve) problems.update(problem.id, { deadlineAt: request.deadlineAt }, at);
           problems.record(problem.id, {
@@ -245,7 +236,7 @@ export function createUnitDesk(o: UnitDeskOptions): UnitDesk {
             data: { from: problem.deadlineAt, to: request.deadlineAt },
           });
           const key = approve ? 'unit.extend_approved' : 'unit.extend_refused';
-          for (const chatId of unitChats.chatsOf(request.unitId)) tellUnit(chatId, `extend-decided:${requestId}`, tr.t(lang, key, { id: problem.id, deadline: date(approve ? request.deadlineAt : problem.deadlineAt) }));
+          tellUnit(request.unitId, `extend-decided:${requestId}`, tr.t(lang, key, { id: problem.id, deadline: date(approve ? request.deadlineAt : problem.deadlineAt) }));
           return { ok: true, value: request };
         })
         .immediate();
@@ -256,22 +247,23 @@ export function createUnitDesk(o: UnitDeskOptions): UnitDesk {
     decideReview(requestId, approve, staffUserId, note) {
       const result = db
         .transaction((): UnitResult<UnitRequest> => {
-          const request = getRequest.get(requestId) as UnitRequest | undefined;
+          const request = dispatches.getRequest(requestId);
           if (!request || request.kind !== 'submit') return { ok: false, reason: 'no_such_request' };
           const at = o.now();
-          if (decide.run(approve ? 'approved' : 'refused', at, staffUserId, requestId).changes === 0) return { ok: false, reason: 'already' };
+          if (!dispatches.decide(requestId, approve ? 'approved' : 'refused', at, staffUserId)) return { ok: false, reason: 'already' };
           const actor = { type: 'staff' as const, userId: staffUserId };
           if (approve) {
             // The existing resolve: residents get the notice and the survey, as when the bureau resolves.
             const resolved = o.desk().resolve(request.problemId, request.note, actor);
             if (!resolved.ok && resolved.reason !== 'already') throw new Error(`review approval could not resolve problem ${request.problemId}`);
+            if (resolved.ok) offerToKnowledge(request.problemId, at);
           } else {
             problems.record(request.problemId, { at, actor, action: 'review_rejected', note: note ?? null });
           }
           const text = approve
             ? tr.t(lang, 'unit.review_approved', { id: request.problemId })
             : tr.t(lang, 'unit.review_rejected', { id: request.problemId, note: note ?? '—' });
-          for (const chatId of unitChats.chatsOf(request.unitId)) tellUnit(chatId, `review-decided:${requestId}`, text);
+          tellUnit(request.unitId, `review-decided:${requestId}`, text);
           return { ok: true, value: request };
         })
         .immediate();
@@ -280,12 +272,12 @@ export function createUnitDesk(o: UnitDeskOptions): UnitDesk {
     },
 
     listOf(chatId, limit) {
-      const rows = listOf.all(chatId, limit) as Array<{ id: number; signedAt: number | null }>;
+      const rows = dispatches.openFor(chatId, limit);
       return rows.map((r) => ({ ...problems.get(r.id)!, signedAt: r.signedAt }));
     },
 
     openRequest(requestId) {
-      const request = getRequest.get(requestId) as UnitRequest | undefined;
+      const request = dispatches.getRequest(requestId);
       return request?.state === 'open' ? request : undefined;
     },
   };

@@ -1,15 +1,15 @@
 import type { Db } from '../db/database.ts';
 import type { Language } from '../domain/classification.ts';
-import { formatDate } from '../domain/time.ts';
+import { DAY, HOUR, formatDate } from '../domain/time.ts';
 import type { Translator } from '../i18n/i18n.ts';
+import { queueForEach } from '../outbox/broadcast.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import type { ProblemStore } from '../problems/problem-store.ts';
 import type { ScheduledJob } from '../schedule/scheduler.ts';
 import type { UnitChats } from '../units/unit-chats.ts';
+import { createUnitDispatchStore } from '../units/unit-dispatch-store.ts';
 import type { UnitRegistry } from '../units/unit-registry.ts';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 /**
  * The ladder is one run for the whole district, not one per chat: the scheduler's exactly-once bookkeeping is kept
  * under this pseudo chat id, and every message is deduplicated per problem and step in the outbox.
@@ -44,23 +44,12 @@ export function createUnitLadderJob(deps: {
   const { db, outbox, tr, unitChats, problems } = deps;
   const lang = deps.language;
   const s = deps.settings;
-  const unsigned = db.prepare(
-    `SELECT d.id, d.problem_id AS problemId, d.unit_id AS unitId, d.dispatched_at AS dispatchedAt, p.urgent
-     FROM unit_dispatches d JOIN problems p ON p.id = d.problem_id
-     WHERE d.signed_at IS NULL AND d.returned_at IS NULL AND p.responsible_unit_id = d.unit_id
-       AND p.merged_into IS NULL AND p.status NOT IN ('resolved', 'closed') AND d.dispatched_at <= ?`,
-  );
-  const dueSoonOrLate = db.prepare(
-    `SELECT id, responsible_unit_id AS unitId, deadline_at AS deadlineAt, title FROM problems
-     WHERE status NOT IN ('resolved', 'closed') AND merged_into IS NULL AND responsible_unit_id IS NOT NULL AND deadline_at <= ?`,
-  );
+  const dispatches = createUnitDispatchStore(db);
   const system = { type: 'system' as const };
 
   /** Queue `html` to `chats`; the step goes into the history only when something new was queued. */
   function step(problemId: number, chats: readonly number[], key: string, html: string, action: string, at: number, note: string | null = null): void {
-    let queued = false;
-    for (const chatId of chats) queued = outbox.enqueue({ dedupeKey: `${key}:${chatId}`, chatId, kind: 'reminder', message: { type: 'text', html } }, at) || queued;
-    if (queued) problems.record(problemId, { at, actor: system, action, note });
+    if (queueForEach(outbox, chats, { key, kind: 'reminder', message: { type: 'text', html } }, at)) problems.record(problemId, { at, actor: system, action, note });
   }
 
   return {
@@ -72,13 +61,13 @@ export function createUnitLadderJob(deps: {
     commit(_chat, _prepared, run) {
       const now = run.now;
       const shortest = Math.min(s.signWithinMs, s.signWithinUrgentMs);
-      for (const d of unsigned.all(now - shortest) as Array<{ id: number; problemId: number; unitId: string; dispatchedAt: number; urgent: number }>) {
+      for (const d of dispatches.unsigned(now - shortest)) {
         const window = d.urgent ? s.signWithinUrgentMs : s.signWithinMs;
         if (d.dispatchedAt + window > now) continue;
         const hours = Math.floor((now - d.dispatchedAt) / HOUR);
         step(d.problemId, unitChats.chatsOf(d.unitId), `ladder:sign:${d.id}`, tr.t(lang, 'ladder.sign', { id: d.problemId, hours }), 'sign_reminder', now);
       }
-      for (const p of dueSoonOrLate.all(now + DAY) as Array<{ id: number; unitId: string; deadlineAt: number; title: string }>) {
+      for (const p of dispatches.dueBy(now + DAY)) {
         const chats = unitChats.chatsOf(p.unitId);
         if (p.deadlineAt > now) {
           step(p.id, chats, `ladder:due:${p.id}:${p.deadlineAt}`, tr.t(lang, 'ladder.due', { id: p.id, deadline: formatDate(p.deadlineAt, deps.timezone) }), 'deadline_reminder', now);
@@ -87,7 +76,7 @@ export function createUnitLadderJob(deps: {
         const late = deps.late(lang, now - p.deadlineAt);
         step(p.id, chats, `ladder:overdue:${p.id}:${formatDate(now, deps.timezone)}`, tr.t(lang, 'ladder.overdue', { id: p.id, late }), 'urged', now, late);
         if (s.leaderChatIds.length > 0 && now - p.deadlineAt >= s.leaderAfterDays * DAY) {
-          const unit = deps.units.name(p.unitId) ?? p.unitId;
+          const unit = deps.units.displayName(p.unitId);
           step(p.id, s.leaderChatIds, `ladder:leader:${p.id}:${p.deadlineAt}`, tr.t(lang, 'ladder.leader', { id: p.id, unit, late, title: p.title }), 'escalated', now, late);
         }
       }

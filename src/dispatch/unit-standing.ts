@@ -9,6 +9,7 @@ import type { Translator } from '../i18n/i18n.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import type { ScheduledJob } from '../schedule/scheduler.ts';
 import type { UnitChats } from '../units/unit-chats.ts';
+import { createUnitDispatchStore } from '../units/unit-dispatch-store.ts';
 import type { UnitWork } from './unit-work.ts';
 
 /** Overdue problems listed in a unit's weekly line; the count says how many more there are. */
@@ -45,12 +46,7 @@ export interface UnitStandingDeps {
 
 export function createUnitStanding(deps: UnitStandingDeps): UnitStanding {
   const { tr, timezone } = deps;
-  const overdue = deps.db.prepare(
-    `SELECT id, title, deadline_at AS deadlineAt, COUNT(*) OVER () AS total FROM problems
-     WHERE responsible_unit_id IN (SELECT value FROM json_each(?)) AND merged_into IS NULL
-       AND status NOT IN ('resolved', 'closed') AND deadline_at < ?
-     ORDER BY deadline_at, id LIMIT ?`,
-  );
+  const dispatches = createUnitDispatchStore(deps.db);
   // Titles come from residents' words: masked again, as on the dispatch card, and kept short.
   const title = (text: string) => {
     const chars = Array.from(redactPersonalData(text));
@@ -88,7 +84,7 @@ export function createUnitStanding(deps: UnitStandingDeps): UnitStanding {
         blocks.push(lines.join('\n'));
       }
       if (overdueAsOf !== undefined) {
-        const rows = overdue.all(JSON.stringify(unitIds), overdueAsOf, OVERDUE_LINES) as Array<{ id: number; title: string; deadlineAt: number; total: number }>;
+        const rows = dispatches.overdueOf(unitIds, overdueAsOf, OVERDUE_LINES);
         const total = rows[0]?.total ?? 0;
         blocks.push(
           [

@@ -1,8 +1,7 @@
 import type { Db } from '../db/database.ts';
 import type { Language } from '../domain/classification.ts';
 import type { Translator } from '../i18n/i18n.ts';
-
-const HOUR = 3_600_000;
+import { HOUR } from '../domain/time.ts';
 
 export interface UnitWork {
   unitId: string;

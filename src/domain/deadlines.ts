@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Catalogue } from './categories.ts';
 import { becomesProblem, type Kind, type ProblemKind } from './classification.ts';
 import { addWorkingDays, loadWorkingCalendar, type WorkingCalendar } from './working-days.ts';
+import { HOUR } from './time.ts';
 
 /**
  * The one deadline rule (处理时限): how long a problem may stay open, by kind, category and urgency. The terms
@@ -39,8 +40,6 @@ export interface DeadlineRuleOptions {
   calendar: WorkingCalendar;
   timeZone: string;
 }
-
-const HOUR = 3_600_000;
 
 export function createDeadlineRule(options: DeadlineRuleOptions): DeadlineRule {
   const policy = DeadlinesFileSchema.parse(options.policy);

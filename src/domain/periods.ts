@@ -1,3 +1,5 @@
+import { DAY } from './time.ts';
+
 /** Time spans as the bureau speaks of them, computed in its time zone. All bounds are [start, end). */
 
 export interface Period {
@@ -6,8 +8,6 @@ export interface Period {
   /** What the period was asked for as: 'today', '7d', 'week', '2026-W47', … */
   name: string;
 }
-
-const DAY = 86_400_000;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

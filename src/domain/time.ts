@@ -1,7 +1,8 @@
-/** Dates as people in the bureau's time zone read them. */
+/** Dates as people in the bureau's time zone read them, and the lengths of time the code counts in. */
 
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
 
 /**
  * 'YYYY-MM-DD HH:MM' in a time zone , fast enough for a ledger's

@@ -101,6 +101,14 @@ export interface ResidentReportLine {
   settledAs: 'praise' | 'chitchat' | 'answered' | null;
 }
 
+/** A resident to tell about a problem, through their earliest report in it. */
+export interface Recipient {
+  reportId: number;
+  residentId: number;
+  chatId: number;
+  language: Language;
+}
+
 export interface ReportStore {
   get(id: number): StoredReport | undefined;
   /**
@@ -132,6 +140,18 @@ export interface ReportStore {
   clearReclassify(id: number): void;
   forResident(residentId: number, limit: number): { lines: ResidentReportLine[]; total: number };
   forProblem(problemId: number, limit?: number): StoredReport[];
+  /** One per resident of a problem, by their earliest report in it; blocked, erased and web-only residents get none. */
+  recipientsOf(problemId: number): Recipient[];
+  /** Every report of one problem moves to another (a merge). */
+  moveAll(fromProblemId: number, toProblemId: number): void;
+  /** One report moves to another problem (a split). */
+  moveTo(reportId: number, problemId: number): void;
+  /** A report settled by a knowledge answer the resident declined goes back into the pipeline; false if it was not. */
+  requeueDeclined(reportId: number): boolean;
+  /** Staff make chit-chat a complaint; false when it was not (or no longer) unattached chit-chat. */
+  promoteToComplaint(reportId: number): boolean;
+  /** The resident's report that staff acted on (assigned, started, resolved, closed) since `since`, latest first. */
+  lastStaffAction(residentId: number, since: number): { reportId: number; problemId: number } | undefined;
 }
 
 export function createReportStore(db: Db): ReportStore {
@@ -166,6 +186,23 @@ export function createReportStore(db: Db): ReportStore {
   );
   const mineCount = db.prepare('SELECT COUNT(*) AS n FROM reports WHERE resident_id = ?');
   const byProblem = db.prepare('SELECT * FROM reports WHERE problem_id = ? ORDER BY received_at, id LIMIT ?');
+  const recipients = db.prepare(
+    `SELECT MIN(r.id) AS reportId, r.resident_id AS residentId, res.chat_id AS chatId, res.language AS language
+     FROM reports r JOIN residents res ON res.id = r.resident_id
+     WHERE r.problem_id = ? AND res.forgotten_at IS NULL AND res.blocked_at IS NULL AND res.chat_id <> 0
+     GROUP BY r.resident_id ORDER BY MIN(r.id)`,
+  );
+  const moveAll = db.prepare('UPDATE reports SET problem_id = ? WHERE problem_id = ?');
+  const moveOne = db.prepare('UPDATE reports SET problem_id = ? WHERE id = ?');
+  const requeue = db.prepare(`UPDATE reports SET state = 'received' WHERE id = ? AND state = 'classified' AND problem_id IS NULL`);
+  const toComplaint = db.prepare(`UPDATE reports SET kind = 'complaint' WHERE id = ? AND kind = 'chitchat' AND problem_id IS NULL`);
+  const lastStaffAction = db.prepare(
+    `SELECT r.id AS reportId, r.problem_id AS problemId FROM reports r
+       JOIN problem_events e ON e.problem_id = r.problem_id
+      WHERE r.resident_id = ? AND r.problem_id IS NOT NULL AND e.at >= ? AND e.actor LIKE 'staff:%'
+        AND (e.action = 'assigned' OR (e.action = 'status' AND e.to_status <> 'new'))
+      ORDER BY e.at DESC, r.id LIMIT 1`,
+  );
 
   return {
     get(id) {
@@ -204,5 +241,11 @@ export function createReportStore(db: Db): ReportStore {
       return { lines, total: (mineCount.get(residentId) as { n: number }).n };
     },
     forProblem: (problemId, limit = 1000) => (byProblem.all(problemId, limit) as ReportRow[]).map(toReport),
+    recipientsOf: (problemId) => recipients.all(problemId) as Recipient[],
+    moveAll: (fromProblemId, toProblemId) => void moveAll.run(toProblemId, fromProblemId),
+    moveTo: (reportId, problemId) => void moveOne.run(problemId, reportId),
+    requeueDeclined: (reportId) => requeue.run(reportId).changes > 0,
+    promoteToComplaint: (reportId) => toComplaint.run(reportId).changes > 0,
+    lastStaffAction: (residentId, since) => lastStaffAction.get(residentId, since) as { reportId: number; problemId: number } | undefined,
   };
 }

@@ -1,3 +1,4 @@
+import { MINUTE } from '../domain/time.ts';
 /** Media that came with a report (issue 16): pure rules, no Telegram, no OpenAI. */
 
 export const MEDIA_KINDS = ['voice', 'audio', 'video_note', 'photo', 'video', 'document', 'animation'] as const;
@@ -38,7 +39,7 @@ export const MAX_TRANSCRIBE_FAILURES = 5;
 
 /** Wait before trying a voice note again after `failures` failed tries: 2 s doubling, at most 10 minutes. */
 export function transcriptionBackoffMs(failures: number): number {
-  return Math.min(10 * 60_000, 2000 * 2 ** Math.min(Math.max(failures - 1, 0), 16));
+  return Math.min(10 * MINUTE, 2000 * 2 ** Math.min(Math.max(failures - 1, 0), 16));
 }
 
 /** What the resident is shown of a transcript: its first line, at most `max` characters (code points). */

@@ -3,6 +3,7 @@ import { isBusyError } from '../db/database.ts';
 import { channelOf } from '../domain/channel.ts';
 import { createWorkerLoop } from '../queue/worker-loop.ts';
 import type { AckPart, Outbox, OutboxRow, OutgoingMessage } from './outbox.ts';
+import { MINUTE } from '../domain/time.ts';
 
 /** How a delivery attempt ended, as far as the outbox cares. */
 export type DeliveryOutcome =
@@ -51,7 +52,7 @@ export interface Sender {
   idle(): Promise<void>;
 }
 
-const MAX_BACKOFF_MS = 10 * 60_000;
+const MAX_BACKOFF_MS = 10 * MINUTE;
 
 /**
  * Delivers the outbox. One message in flight per chat keeps a chat's messages in order and lets

@@ -15,7 +15,6 @@ export interface KnowledgeFeedback {
 export function createKnowledgeFeedback(deps: { db: Db; reports: ReportStore; store: KnowledgeStore; onDeclined: () => void; now?: () => number }): KnowledgeFeedback {
   const { db, reports, store } = deps;
   const now = deps.now ?? Date.now;
-  const requeue = db.prepare(`UPDATE reports SET state = 'received' WHERE id = ? AND state = 'classified' AND problem_id IS NULL`);
 
   return {
     answer(reportId, residentId, answered) {
@@ -26,7 +25,7 @@ export function createKnowledgeFeedback(deps: { db: Db; reports: ReportStore; st
           if (!report || report.residentId !== residentId) return { success: false, message: 'not yours' };
           const status = answered ? 'answered' : 'declined';
           if (!store.decide(reportId, status, now())) return { success: false, message: 'not offered' };
-          if (!answered) requeue.run(reportId);
+          if (!answered) reports.requeueDeclined(reportId);
           return { success: true, data: { status } };
         })
         .immediate();

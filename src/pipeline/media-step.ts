@@ -3,6 +3,7 @@ import type { Db } from '../db/database.ts';
 import type { Catalogue } from '../domain/categories.ts';
 import type { Classification } from '../domain/classification.ts';
 import { mediaMark, mediaSense, type MediaSense } from '../media/media.ts';
+import { createMediaStore } from '../media/media-store.ts';
 import type { Translator } from '../i18n/i18n.ts';
 import type { StoredReport } from '../intake/report-store.ts';
 
@@ -21,10 +22,8 @@ export interface MediaStep {
 }
 
 export function createMediaStep(deps: { db: Db; tr: Translator; catalogue: Catalogue }): MediaStep {
-  const unread = deps.db.prepare('SELECT kind FROM report_media WHERE report_id = ? AND needs_look = 1');
-  const danger = deps.db.prepare('SELECT 1 FROM report_media WHERE report_id = ? AND shows_danger = 1');
-  const unreadKind = (report: StoredReport): string | undefined =>
-    report.text === null ? (unread.get(report.id) as { kind: string } | undefined)?.kind : undefined;
+  const media = createMediaStore(deps.db);
+  const unreadKind = (report: StoredReport): string | undefined => (report.text === null ? media.unreadKind(report.id) : undefined);
   return {
     unreadOutcome(report) {
       const kind = unreadKind(report);
@@ -52,6 +51,6 @@ export function createMediaStep(deps: { db: Db; tr: Translator; catalogue: Catal
     },
     // A caption that says "看看这个" over a collapsed ceiling is still urgent: the photo's danger is never overruled.
     withWhatItShows: (report, label) =>
-      !label.urgent && report.mediaKind === 'photo' && danger.get(report.id) !== undefined ? { ...label, urgent: true } : label,
+      !label.urgent && report.mediaKind === 'photo' && media.showsDanger(report.id) ? { ...label, urgent: true } : label,
   };
 }

@@ -2,6 +2,7 @@ import type { Db } from '../db/database.ts';
 import type { Catalogue } from '../domain/categories.ts';
 import type { Classification, Language, Result } from '../domain/classification.ts';
 import type { ReportStore, StoredReport } from '../intake/report-store.ts';
+import { queueForEach } from '../outbox/broadcast.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import { similarityDecider, type Grouping, type GroupingDecider, type ReportForGrouping } from '../problems/grouping.ts';
 import type { Actor } from '../problems/problem.ts';
@@ -9,6 +10,7 @@ import type { ProblemStore } from '../problems/problem-store.ts';
 import type { KindNotices } from '../replies/kind-notices.ts';
 import type { Replies } from '../replies/replies.ts';
 import { redactPersonalData } from '../domain/redact.ts';
+import { DAY } from '../domain/time.ts';
 
 /**
  * Praise and chit-chat (issue 18): labelled and stored like every report, answered, and kept off the problem
@@ -44,23 +46,12 @@ export interface NotProblemsOptions {
   now?: () => number;
 }
 
-const DAY = 86_400_000;
-
 export function createNotProblems(options: NotProblemsOptions): NotProblems {
   const { db, reports, problems, grouping, outbox, replies, kindNotices } = options;
   const now = options.now ?? Date.now;
   const decider = options.decider ?? similarityDecider;
   const thanksWithinMs = options.thanksWithinMs ?? 3 * DAY;
 
-  // The resident's report that staff last acted on (and so told them about) lately: assigned, started, resolved, closed.
-  const recentNotice = db.prepare(
-    `SELECT r.id AS reportId, r.problem_id AS problemId FROM reports r
-       JOIN problem_events e ON e.problem_id = r.problem_id
-      WHERE r.resident_id = ? AND r.problem_id IS NOT NULL AND e.at >= ? AND e.actor LIKE 'staff:%'
-        AND (e.action = 'assigned' OR (e.action = 'status' AND e.to_status <> 'new'))
-      ORDER BY e.at DESC, r.id LIMIT 1`,
-  );
-  const toComplaint = db.prepare(`UPDATE reports SET kind = 'complaint' WHERE id = ? AND kind = 'chitchat' AND problem_id IS NULL`);
 
   function ack(report: StoredReport, label: Pick<Classification, 'category' | 'kind' | 'urgent'>, dedupeKey = `ack:${report.id}`): void {
     const part = { language: report.replyLanguage, ticket: report.id, category: label.category, kind: label.kind, urgent: label.urgent, flooded: report.flooded };
@@ -93,7 +84,7 @@ export function createNotProblems(options: NotProblemsOptions): NotProblems {
           category: label.category,
           unitName: options.unitName(unitId) ?? label.unit,
         });
-        for (const chatId of options.staffChatIds) outbox.enqueue({ dedupeKey: `praise:${report.id}:${chatId}`, chatId, kind: 'notice', message });
+        queueForEach(outbox, options.staffChatIds, { key: `praise:${report.id}`, kind: 'notice', message });
         // The praised unit's own chat hears it too, with personal data masked as on its dispatch cards.
         if (unitId && options.unitChatsOf) {
           const masked = kindNotices.commendation(options.staffLanguage, {
@@ -102,11 +93,11 @@ export function createNotProblems(options: NotProblemsOptions): NotProblems {
             category: label.category,
             unitName: options.unitName(unitId) ?? label.unit,
           });
-          for (const chatId of options.unitChatsOf(unitId)) outbox.enqueue({ dedupeKey: `praise:${report.id}:${chatId}`, chatId, kind: 'notice', message: masked });
+          queueForEach(outbox, options.unitChatsOf(unitId), { key: `praise:${report.id}`, kind: 'notice', message: masked });
         }
         return 'praise';
       }
-      const notice = report.residentId === null ? undefined : (recentNotice.get(report.residentId, now() - thanksWithinMs) as { reportId: number; problemId: number } | undefined);
+      const notice = report.residentId === null ? undefined : reports.lastStaffAction(report.residentId, now() - thanksWithinMs);
       if (notice) {
         problems.record(notice.problemId, { at: now(), actor: { type: 'resident', residentId: report.residentId! }, action: 'resident_message', note: `#${report.id} → #${notice.reportId}`, data: { reportId: report.id } });
         outbox.enqueue({ dedupeKey: `ack:${report.id}`, chatId: report.chatId, kind: 'reply', message: replies.thanksNoted(report.replyLanguage, report.id, notice.reportId) });
@@ -126,7 +117,7 @@ export function createNotProblems(options: NotProblemsOptions): NotProblems {
           // Its resident forgotten (/forget) during the grouping decision: their words must not become a problem.
           const fresh = reports.stillWanted(reportId);
           if (!fresh) return undefined;
-          if (toComplaint.run(reportId).changes === 0) return undefined; // promoted by someone else meanwhile
+          if (!reports.promoteToComplaint(reportId)) return undefined; // promoted by someone else meanwhile
           const attached = grouping.attach(candidate, chosen, now());
           problems.record(attached.problemId, { at: now(), actor, action: 'promoted', note: `#${reportId}`, data: { reportId } });
           // The acknowledgement the resident would have had: its own key, since the chit-chat answer used ack:N.

@@ -6,6 +6,7 @@ import { channelOf } from '../domain/channel.ts';
 import type { DeadlineRule } from '../domain/deadlines.ts';
 import type { ClassifyOutcome, ReportClassifier } from '../classify/report-classifier.ts';
 import type { ReportStore, StoredReport } from '../intake/report-store.ts';
+import { queueForEach } from '../outbox/broadcast.ts';
 import type { Outbox, OutgoingMessage } from '../outbox/outbox.ts';
 import type { Grouping, GroupingDecider, ReportForGrouping } from '../problems/grouping.ts';
 import { similarityDecider } from '../problems/grouping.ts';
@@ -332,21 +333,16 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
   }
 
   function queueAlerts(report: StoredReport, label: Classification, unitId: string | null): void {
-    for (const chatId of options.staffChatIds) {
-      outbox.enqueue({
-        dedupeKey: `alert:${report.id}:${chatId}`,
-        chatId,
-        kind: 'alert',
-        // 🌐: filed on the residents' web page (issue 17).
-        message: withPhoto(report, replies.alert(options.staffLanguage, { ticket: report.id, text: `${channelOf(report.chatId) === 'web' ? '🌐 ' : ''}${report.text ?? ''}`, classification: label, unitName: staffNotices.unitName(unitId) })),
-      });
-    }
+    queueForEach(outbox, options.staffChatIds, {
+      key: `alert:${report.id}`,
+      kind: 'alert',
+      // 🌐: filed on the residents' web page (issue 17).
+      message: () => withPhoto(report, replies.alert(options.staffLanguage, { ticket: report.id, text: `${channelOf(report.chatId) === 'web' ? '🌐 ' : ''}${report.text ?? ''}`, classification: label, unitName: staffNotices.unitName(unitId) })),
+    });
   }
 
   function queueStaff(key: string, render: (language: Language) => string): void {
-    for (const chatId of options.staffChatIds) {
-      outbox.enqueue({ dedupeKey: `${key}:${chatId}`, chatId, kind: 'notice', message: { type: 'text', html: render(options.staffLanguage) } });
-    }
+    queueForEach(outbox, options.staffChatIds, { key, kind: 'notice', message: () => ({ type: 'text', html: render(options.staffLanguage) }) });
   }
 
   /**

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { Language } from '../domain/classification.ts';
+import { queueForEach } from '../outbox/broadcast.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import type { Problem } from '../problems/problem.ts';
 import type { ThemeStore } from '../problems/theme-store.ts';
 import { alertDue, mayBeTheme, themesFrom, type ThemeRules } from '../problems/themes.ts';
 import type { ThemeViews } from '../replies/theme-views.ts';
+import { DAY } from '../domain/time.ts';
 
 /**
  * Staff chats are told once when a subtopic becomes a district-wide theme (一类问题): reported at THEME_MIN_UNITS
@@ -28,8 +30,6 @@ export interface ThemeAlertDeps {
   logger?: Logger;
 }
 
-const DAY = 86_400_000;
-
 export function createThemeAlerts(deps: ThemeAlertDeps): ThemeAlerts {
   const days = Math.round(deps.rules.windowMs / DAY);
   return {
@@ -41,9 +41,7 @@ export function createThemeAlerts(deps: ThemeAlertDeps): ThemeAlerts {
       if (!theme) return false;
       const id = deps.store.recordAlert({ subtopic, at: now, units: theme.units.length, reports: theme.reports });
       const html = deps.views.alert(deps.staffLanguage, theme, days);
-      for (const chatId of deps.staffChatIds()) {
-        deps.outbox.enqueue({ dedupeKey: `theme:${id}:${chatId}`, chatId, kind: 'notice', message: { type: 'text', html } });
-      }
+      queueForEach(deps.outbox, deps.staffChatIds(), { key: `theme:${id}`, kind: 'notice', message: { type: 'text', html } });
       deps.logger?.info({ alertId: id, subtopic, units: theme.units.length, reports: theme.reports }, 'district-wide theme: staff told');
       return true;
     },

@@ -3,9 +3,10 @@ import type { Describer } from '../classify/describer.ts';
 import type { Transcriber } from '../classify/transcriber.ts';
 import { isBusyError, type Db } from '../db/database.ts';
 import type { Catalogue } from '../domain/categories.ts';
-import type { Classification, Language } from '../domain/classification.ts';
+import type { Classification } from '../domain/classification.ts';
 import type { Translator } from '../i18n/i18n.ts';
 import { firstLineQuote, transcriptionBackoffMs, MAX_TRANSCRIBE_FAILURES } from '../media/media.ts';
+import { createMediaStore, type PendingMedia } from '../media/media-store.ts';
 import type { TelegramFiles } from '../media/telegram-files.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import { createReportStore } from '../intake/report-store.ts';
@@ -22,6 +23,8 @@ export interface TranscriptionJob {
   start(): void;
   stop(): Promise<void>;
   wake(): void;
+  /** Resolves when no note is being heard and none is due (or the job is stopped). */
+  idle(): Promise<void>;
   /** Transcribe what is due now; returns how many notes got a transcript. */
   runOnce(): Promise<number>;
 }
@@ -47,17 +50,7 @@ export interface TranscriptionJobDeps {
   pollIntervalMs?: number;
 }
 
-interface Due {
-  report_id: number;
-  kind: string;
-  file_id: string | null;
-  duration: number | null;
-  size: number | null;
-  mime_type: string | null;
-  attempts: number;
-  chat_id: number;
-  reply_language: Language;
-}
+type Due = PendingMedia;
 
 const BATCH = 4;
 
@@ -66,24 +59,8 @@ export function createTranscriptionJob(deps: TranscriptionJobDeps): Transcriptio
   // The report store's rule for "still wanted" (not forgotten), over the same connection.
   const reports = createReportStore(db);
   const now = deps.now ?? Date.now;
-  const due = db.prepare(
-    `SELECT m.report_id, m.kind, m.file_id, m.duration, m.size, m.mime_type, m.attempts, r.chat_id, r.reply_language
-       FROM report_media m JOIN reports r ON r.id = m.report_id
-      WHERE m.job_state = 'pending' AND m.next_try_at <= ? AND m.kind IN (SELECT value FROM json_each(?))
-      ORDER BY m.next_try_at, m.report_id LIMIT ?`,
-  );
-  const handled = JSON.stringify([...(deps.transcriber ? ['voice', 'audio', 'video_note'] : []), ...(deps.describer ? ['photo'] : [])]);
-  const skip = db.prepare(`UPDATE report_media SET job_state = 'skipped', skip_reason = ? WHERE report_id = ? AND job_state = 'pending'`);
-  const later = db.prepare(`UPDATE report_media SET attempts = attempts + 1, next_try_at = ? WHERE report_id = ? AND job_state = 'pending'`);
-  const heard = db.prepare(`UPDATE report_media SET transcript = ?, job_state = 'done', needs_look = 0 WHERE report_id = ? AND job_state = 'pending'`);
-  const seen = db.prepare(`UPDATE report_media SET description = ?, shows_danger = ?, job_state = 'done', needs_look = 0 WHERE report_id = ? AND job_state = 'pending'`);
-  const setText = db.prepare('UPDATE reports SET text = ? WHERE id = ? AND text IS NULL RETURNING state');
-  // A photo with a caption: the caption leads, what the photo shows follows it, marked as seen rather than written.
-  const addToText = db.prepare('UPDATE reports SET text = text || ? WHERE id = ? AND text IS NOT NULL RETURNING state, category, urgent');
-
-  const anyDue = db.prepare(
-    `SELECT 1 FROM report_media WHERE job_state = 'pending' AND next_try_at <= ? AND kind IN (SELECT value FROM json_each(?)) LIMIT 1`,
-  );
+  const media = createMediaStore(db);
+  const handled = [...(deps.transcriber ? ['voice', 'audio', 'video_note'] : []), ...(deps.describer ? ['photo'] : [])];
   const pollMs = deps.pollIntervalMs ?? 1000;
   /**
    * After a pass that did not fill its batch (the service down, nothing more due), the next waits a poll interval.
@@ -93,23 +70,23 @@ export function createTranscriptionJob(deps: TranscriptionJobDeps): Transcriptio
 
   function retryLater(row: Due, why: string): void {
     const wait = transcriptionBackoffMs(row.attempts + 1);
-    if (row.attempts + 1 >= MAX_TRANSCRIBE_FAILURES && why === 'rejected') skip.run('failed', row.report_id);
-    else later.run(now() + wait, row.report_id);
+    if (row.attempts + 1 >= MAX_TRANSCRIBE_FAILURES && why === 'rejected') media.skip(row.report_id, 'failed');
+    else media.later(row.report_id, now() + wait);
     logger.warn({ reportId: row.report_id, attempts: row.attempts + 1, why, retryInMs: wait }, 'voice note not transcribed yet; kept and tried again later');
   }
 
   async function one(row: Due): Promise<'done' | 'skipped' | 'later' | 'down'> {
-    if (row.file_id === null) return skip.run('erased', row.report_id), 'skipped';
+    if (row.file_id === null) return media.skip(row.report_id, 'erased'), 'skipped';
     const isPhoto = row.kind === 'photo';
     if (!isPhoto && row.duration !== null && row.duration > deps.maxVoiceSeconds) {
-      skip.run('too_long', row.report_id);
+      media.skip(row.report_id, 'too_long');
       logger.info({ reportId: row.report_id, seconds: row.duration }, 'voice note longer than MAX_VOICE_SECONDS: kept for staff, not transcribed');
       return 'skipped';
     }
     const file = await deps.files.fetch(row.file_id, row.size);
     if (!file.ok) {
       if (file.reason === 'unavailable') return retryLater(row, 'telegram'), 'down';
-      skip.run(file.reason, row.report_id);
+      media.skip(row.report_id, file.reason);
       logger.info({ reportId: row.report_id, reason: file.reason }, 'voice note cannot be downloaded: kept for staff, not transcribed');
       return 'skipped';
     }
@@ -126,13 +103,13 @@ export function createTranscriptionJob(deps: TranscriptionJobDeps): Transcriptio
     // after a photo's caption, the description is added to it.
     const written = db.transaction((): { state: string; captioned?: { category: string | null; urgent: boolean } } | undefined => {
       // Its resident was forgotten (/forget) while it was being heard: their words are not written back.
-      if (!reports.stillWanted(row.report_id)) return skip.run('erased', row.report_id), undefined;
-      const done = isPhoto ? seen.run(words, result.data.urgent ? 1 : 0, row.report_id) : heard.run(words, row.report_id);
-      if (done.changes === 0) return undefined;
-      const alone = setText.get(words, row.report_id) as { state: string } | undefined;
+      if (!reports.stillWanted(row.report_id)) return media.skip(row.report_id, 'erased'), undefined;
+      const done = isPhoto ? media.seen(row.report_id, words, result.data.urgent) : media.heard(row.report_id, words);
+      if (!done) return undefined;
+      const alone = media.setTextIfNone(row.report_id, words);
       if (alone || !isPhoto) return alone;
-      const added = addToText.get(`\n📷 ${words}`, row.report_id) as { state: string; category: string | null; urgent: number | null } | undefined;
-      return added && { state: added.state, captioned: { category: added.category, urgent: added.urgent === 1 } };
+      const added = media.appendToText(row.report_id, `\n📷 ${words}`);
+      return added && { state: added.state, captioned: { category: added.category, urgent: added.urgent } };
     }).immediate();
     if (written === undefined) return 'skipped';
     const { state, captioned } = written;
@@ -168,7 +145,7 @@ export function createTranscriptionJob(deps: TranscriptionJobDeps): Transcriptio
     let done = 0;
     let rows: Due[];
     try {
-      rows = due.all(now(), handled, BATCH) as Due[];
+      rows = media.due(now(), handled, BATCH);
     } catch (error) {
       if (isBusyError(error)) return 0;
       throw error;
@@ -196,8 +173,8 @@ export function createTranscriptionJob(deps: TranscriptionJobDeps): Transcriptio
   // that the service is down.
   const loop = createWorkerLoop<'pass'>({
     concurrency: 1,
-    take: () => (Date.now() < restUntil || anyDue.get(now(), handled) === undefined ? [] : [{ key: 'pass', run: pass }]),
-    hasDue: () => anyDue.get(now(), handled) !== undefined,
+    take: () => (Date.now() < restUntil || !media.anyDue(now(), handled) ? [] : [{ key: 'pass', run: pass }]),
+    hasDue: () => media.anyDue(now(), handled),
     nextLookInMs: () => Math.max(restUntil - Date.now(), 0) || pollMs,
     onJobError: (error) => logger.error({ err: error }, 'transcription pass failed'),
     onTakeError(error) {
@@ -209,6 +186,7 @@ export function createTranscriptionJob(deps: TranscriptionJobDeps): Transcriptio
   return {
     start: () => loop.start(),
     stop: () => loop.stop(),
+    idle: () => loop.idle(),
     wake() {
       // Something new was stored: it is heard at once, not after the rest.
       restUntil = 0;

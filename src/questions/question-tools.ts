@@ -55,7 +55,7 @@ const DESCRIPTIONS: Record<ToolName, string> = {
 export interface QuestionToolsDeps {
   queries: ProblemQueries;
   problems: Pick<ProblemStore, 'get'>;
-  units: Pick<UnitRegistry, 'resolve' | 'name'>;
+  units: Pick<UnitRegistry, 'resolve' | 'displayName'>;
   catalogue: Catalogue;
   timezone: string;
   now: () => number;
@@ -93,7 +93,7 @@ export function createQuestionTools(deps: QuestionToolsDeps): QuestionTools {
   const periodOut = (p: Period) => ({ name: p.name, from: date(p.start), to: date(p.end - 1) });
   // Residents wrote titles (from summaries), unit names as written and report texts: masked before they leave.
   const residentText = (text: string | null) => (text === null ? null : clampSummary(redactPersonalData(text)));
-  const unitLabel = (id: string | null, written: string | null) => (id ? (units.name(id) ?? id) : residentText(written));
+  const unitLabel = (id: string | null, written: string | null) => (id ? units.displayName(id) : residentText(written));
 
   function resolveCategory(input: string): string | undefined {
     const wanted = input.trim().toLowerCase();
@@ -127,7 +127,7 @@ export function createQuestionTools(deps: QuestionToolsDeps): QuestionTools {
     return {
       unitId,
       categoryId,
-      unit: unitId ? (units.name(unitId) ?? unitId) : null,
+      unit: unitId ? units.displayName(unitId) : null,
       category: categoryId ? catalogue.name(categoryId, language) : null,
     };
   }

@@ -18,29 +18,25 @@ export interface StaffNotices {
 /** A set-aside report's text in the notice: enough to act on, well inside Telegram's 4,096 characters. */
 const SET_ASIDE_TEXT_MAX = 2500;
 
-export function createStaffNotices(tr: Translator, catalogue: Catalogue, unitNames: (unitId: string) => string | undefined): StaffNotices {
-  const unitName = (unitId: string | null) => (unitId ? (unitNames(unitId) ?? unitId) : null);
+/** `displayName`: a unit's display name (UnitRegistry.displayName: the id when the directory has none). */
+export function createStaffNotices(tr: Translator, catalogue: Catalogue, displayName: (unitId: string) => string): StaffNotices {
+  const unitName = (unitId: string | null) => (unitId ? displayName(unitId) : null);
   const problemUnit = (language: Language, problem: Pick<Problem, 'unitId' | 'unitWritten'>) =>
     unitName(problem.unitId) ?? problem.unitWritten ?? tr.t(language, 'unit.unknown');
+  /** The lines every notice about a problem carries: its number, title, unit and category. */
+  const aboutProblem = (language: Language, problem: Problem, key: string, extra: Record<string, number>) =>
+    tr.t(language, key, {
+      problem: problem.id,
+      title: problem.title,
+      unit: problemUnit(language, problem),
+      category: catalogue.name(problem.category, language),
+      ...extra,
+    });
   return {
     unitName,
     problemUnit,
-    recurring: (language, problem, reportId) =>
-      tr.t(language, 'notice.recurring', {
-        problem: problem.id,
-        title: problem.title,
-        unit: problemUnit(language, problem),
-        category: catalogue.name(problem.category, language),
-        ticket: reportId,
-      }),
-    widespread: (language, problem) =>
-      tr.t(language, 'notice.widespread', {
-        problem: problem.id,
-        title: problem.title,
-        unit: problemUnit(language, problem),
-        category: catalogue.name(problem.category, language),
-        residents: problem.residentCount,
-      }),
+    recurring: (language, problem, reportId) => aboutProblem(language, problem, 'notice.recurring', { ticket: reportId }),
+    widespread: (language, problem) => aboutProblem(language, problem, 'notice.widespread', { residents: problem.residentCount }),
     setAside: (language, report) => {
       const chars = Array.from(report.text);
       return tr.t(language, 'notice.set_aside', {
@@ -49,13 +45,6 @@ export function createStaffNotices(tr: Translator, catalogue: Catalogue, unitNam
         text: chars.length > SET_ASIDE_TEXT_MAX ? `${chars.slice(0, SET_ASIDE_TEXT_MAX).join('')}…` : report.text,
       });
     },
-    notFixed: (language, problem, reportId) =>
-      tr.t(language, 'notice.not_fixed', {
-        problem: problem.id,
-        title: problem.title,
-        unit: problemUnit(language, problem),
-        category: catalogue.name(problem.category, language),
-        ticket: reportId,
-      }),
+    notFixed: (language, problem, reportId) => aboutProblem(language, problem, 'notice.not_fixed', { ticket: reportId }),
   };
 }

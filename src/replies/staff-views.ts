@@ -1,7 +1,7 @@
 import type { Catalogue } from '../domain/categories.ts';
 import type { SubtopicCatalogue } from '../domain/subtopics.ts';
 import type { Language } from '../domain/classification.ts';
-import { formatDate, formatDateTime } from '../domain/time.ts';
+import { HOUR, formatDate, formatDateTime } from '../domain/time.ts';
 import { html } from '../i18n/html.ts';
 import type { Translator } from '../i18n/i18n.ts';
 import type { Button } from '../outbox/outbox.ts';
@@ -39,7 +39,6 @@ export interface StaffViews {
   unitOf(language: Language, problem: Pick<Problem, 'unitId' | 'unitWritten'>): string;
 }
 
-const HOUR = 3_600_000;
 const MAX_TEXT = 300;
 
 /** `channelOfReport`: how a report came in; web reports (issue 17) are marked 🌐 beside their words. */
@@ -118,7 +117,7 @@ export function createStaffViews(
         return subtopic ? categoryOf(language, { category: subtopic.category, subtopic: subtopic.id }) : filter.subtopic;
       }
       case 'unit':
-        return units.name(filter.unitId) ?? filter.unitId;
+        return units.displayName(filter.unitId);
       case 'status':
         return status(language, filter.status);
       default:

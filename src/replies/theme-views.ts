@@ -20,7 +20,7 @@ const THEMES_SHOWN = 20;
 /** The digest names the widest few; /themes has the rest. */
 const THEMES_IN_DIGEST = 5;
 
-export function createThemeViews(tr: Translator, catalogue: Pick<Catalogue, 'name'>, subtopics: Pick<SubtopicCatalogue, 'get'>, unitName: (unitId: string) => string | undefined): ThemeViews {
+export function createThemeViews(tr: Translator, catalogue: Pick<Catalogue, 'name'>, subtopics: Pick<SubtopicCatalogue, 'get'>, unitName: (unitId: string) => string): ThemeViews {
   /** 食堂餐饮 › 饭菜质量与温度 */
   const subtopicName = (language: Language, id: string) => {
     const subtopic = subtopics.get(id);
@@ -28,7 +28,7 @@ export function createThemeViews(tr: Translator, catalogue: Pick<Catalogue, 'nam
   };
 
   function unitList(language: Language, theme: Theme): string {
-    const shown = theme.units.slice(0, UNITS_SHOWN).map((u) => tr.t(language, 'themes.unit', { unit: unitName(u.unitId) ?? u.unitId, n: u.reports }));
+    const shown = theme.units.slice(0, UNITS_SHOWN).map((u) => tr.t(language, 'themes.unit', { unit: unitName(u.unitId), n: u.reports }));
     const more = theme.units.length - shown.length;
     return shown.join(language === 'zh' ? '、' : ', ') + (more > 0 ? tr.t(language, 'themes.more_units', { n: more }) : '');
   }

@@ -7,6 +7,7 @@ import { RETURN_REASONS, type ReturnReason } from '../replies/unit-views.ts';
 import { createUnitChats } from '../units/unit-chats.ts';
 import type { Unit } from '../units/unit-directory.ts';
 import { privateTextUpdate } from './offline-telegram.ts';
+import { HOUR, DAY } from '../domain/time.ts';
 
 /**
  * A district's weeks of activity, simulated through the real app: residents write to the bot (updates
@@ -112,9 +113,6 @@ const BEHAVIOUR: Record<Tier, TierBehaviour> = {
     sign: 0.85, signHours: [12, 72], giveBack: 0.12, extend: 0.3, passReview: 0.6,
   },
 };
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 
 /** Which bureau office takes a problem that names no unit. */
 const OFFICE_FOR: Record<string, string> = {

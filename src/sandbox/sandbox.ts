@@ -130,9 +130,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     app = createApp({ config: sandboxConfig, token: botToken, logger, mediaModels: sandboxMediaModels(emulator.apiRoot, modelKey) });
     // The unit personas' groups are bound as the bureau would bind them: a one-time code, redeemed in the group.
     bindUnitPersonas(app, Date.now());
-    await app.start();
+    await app.runner.start();
   } catch (error) {
-    await app?.stop().catch(() => undefined);
+    await app?.runner.stop().catch(() => undefined);
     await emulator.stop();
     throw error;
   }
@@ -148,7 +148,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     app: running,
     stop() {
       stopping ??= (async () => {
-        await running.stop();
+        await running.runner.stop();
         await emulator.stop();
       })();
       return stopping;

@@ -6,8 +6,9 @@ import { createSimulationClock, simulateActivity, type SimulationSummary } from 
 import type { App } from '../app.ts';
 import { createUnitChats } from '../units/unit-chats.ts';
 import { PERSONAS, SANDBOX_BOT, SANDBOX_TOKEN, SEEDED_UNIT_GROUPS } from './personas.ts';
+import { DAY } from '../domain/time.ts';
 
-const WEEK = 7 * 24 * 3_600_000;
+const WEEK = 7 * DAY;
 
 export interface SeedOptions {
   /** The sandbox's config: its database is the one filled. */
@@ -52,8 +53,7 @@ export async function seedSandbox(options: SeedOptions): Promise<SimulationSumma
   });
   installOfflineTelegram(app.bot);
   try {
-    app.pipeline.start();
-    app.sender.start();
+    await app.runner.startWorkers();
     const summary = await simulateActivity(app, {
       weeks,
       seed: options.seed ?? 1,
@@ -67,13 +67,13 @@ export async function seedSandbox(options: SeedOptions): Promise<SimulationSumma
         if (day % 7 === 0) options.logger.info(`seeded week ${day / 7} of ${days / 7}`);
       },
     });
-    await app.settle();
+    await app.runner.settle();
     options.logger.info(
       { reports: summary.reports, problems: summary.problems, staffActions: summary.staffActions, unitActions: summary.unitActions, surveyAnswers: summary.surveyAnswers, seconds: Math.round((Date.now() - started) / 1000) },
       `seeded ${summary.reports} reports in ${summary.problems} problems`,
     );
     return summary;
   } finally {
-    await app.stop();
+    await app.runner.stop();
   }
 }

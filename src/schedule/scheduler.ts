@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.ts';
+import { HOUR, MINUTE } from '../domain/time.ts';
 
 /**
  * Jobs that must happen once per period per chat (the weekly digest, a daily reminder), on a cron
@@ -95,7 +96,7 @@ export interface Scheduler {
 }
 
 /** Longest sleep between checks: a clock that jumps (suspend, NTP) is noticed within this. */
-const MAX_SLEEP_MS = 60 * 60_000;
+const MAX_SLEEP_MS = HOUR;
 
 const defaultTimers: Timers = {
   set(fn, ms) {
@@ -115,7 +116,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const { db, timezone, logger } = options;
   const now = options.now ?? Date.now;
   const timers = options.timers ?? defaultTimers;
-  const retryMs = options.retryMs ?? 5 * 60_000;
+  const retryMs = options.retryMs ?? 5 * MINUTE;
   const entries = new Map<string, Entry>();
 
   const doneChats = db.prepare('SELECT chat_id FROM schedule_runs WHERE job = ? AND period = ?').pluck();
@@ -160,7 +161,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         if (committed) outcome.chats.push(chatId);
       }
       if (outcome.chats.length > 0) {
-        logger.info({ job: job.name, period, chats: outcome.chats, late: scheduledAt < at - 60_000 }, 'scheduled job done');
+        logger.info({ job: job.name, period, chats: outcome.chats, late: scheduledAt < at - MINUTE }, 'scheduled job done');
         options.onCommitted?.();
       }
     } catch (error) {

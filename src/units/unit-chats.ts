@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.ts';
+import { DAY } from '../domain/time.ts';
 
 /** A bind code lives a day and binds one chat, once. */
-export const BIND_CODE_TTL_MS = 24 * 3_600_000;
+export const BIND_CODE_TTL_MS = DAY;
 /** 80 random bits, written as 20 hex digits: not guessable within its day. */
 const CODE_BYTES = 10;
 const CODE_PATTERN = /^[0-9a-f]{20}$/;

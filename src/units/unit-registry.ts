@@ -10,6 +10,8 @@ export interface UnitRegistry {
   all(): readonly Unit[];
   get(id: string): Unit | undefined;
   name(id: string): string | undefined;
+  /** A unit's name as people read it: the directory's name, or the id itself when the directory has none. */
+  displayName(id: string): string;
   /** The directory unit a name as written refers to, or null. */
   match(written: string): string | null;
   /** The directory unit (not a bureau office) a free text names, for reports whose written unit matched nothing. */
@@ -58,6 +60,7 @@ export function createUnitRegistry(db: Db, now: () => number = Date.now, file: U
     all: () => directory.all(),
     get: (id) => directory.get(id),
     name: (id) => directory.get(id)?.name,
+    displayName: (id) => directory.get(id)?.name ?? id,
     match: (written) => directory.match(written)?.unit.id ?? null,
     spot: (text) => directory.unitIn(text)?.id ?? null,
     writtenKey: (written) => directory.writtenKey(written),

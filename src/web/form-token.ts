@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../db/database.ts';
+import { DAY, MINUTE } from '../domain/time.ts';
 
 /**
  * CSRF protection for the page's forms: a signed double-submit token. The page sets a random cookie
@@ -8,7 +9,7 @@ import type { Db } from '../db/database.ts';
  * set our cookie. The key lives in the database (meta), so a restart does not invalidate an open form.
  */
 export const FORM_COOKIE = 'minyi_form';
-const MAX_AGE_MS = 24 * 3_600_000;
+const MAX_AGE_MS = DAY;
 
 export interface FormTokens {
   /** A fresh cookie value for a browser that has none. */
@@ -33,7 +34,7 @@ export function createFormTokens(key: Buffer): FormTokens {
       const issued = token.slice(0, dot);
       if (dot <= 0 || !/^\d{1,15}$/.test(issued)) return false;
       const age = at - Number(issued);
-      if (age < -60_000 || age > MAX_AGE_MS) return false;
+      if (age < -MINUTE || age > MAX_AGE_MS) return false;
       const given = Buffer.from(token.slice(dot + 1));
       const expected = Buffer.from(sign(cookie, issued));
       return given.length === expected.length && timingSafeEqual(given, expected);

@@ -1,4 +1,5 @@
 import { isIPv6 } from 'node:net';
+import { HOUR, MINUTE } from '../domain/time.ts';
 
 /**
  * Token buckets: per client and for everyone together. A request over either limit is refused with how long
@@ -24,8 +25,8 @@ interface State {
   at: number;
 }
 
-export const perHour = (count: number, burst: number): Bucket => ({ capacity: Math.max(1, Math.min(burst, count)), perMs: count / 3_600_000 });
-export const perMinute = (count: number): Bucket => ({ capacity: Math.max(1, count), perMs: count / 60_000 });
+export const perHour = (count: number, burst: number): Bucket => ({ capacity: Math.max(1, Math.min(burst, count)), perMs: count / HOUR });
+export const perMinute = (count: number): Bucket => ({ capacity: Math.max(1, count), perMs: count / MINUTE });
 
 export function createRateLimiter(options: { client: Bucket; everyone: Bucket; maxClients?: number }): RateLimiter {
   const maxClients = options.maxClients ?? 50_000;

@@ -6,6 +6,7 @@ import type { Language } from '../domain/classification.ts';
 import { sealContact, type Contact } from './contact.ts';
 import { savePhoto, type PhotoType } from './photo.ts';
 import { newToken, tokenHash } from './tokens.ts';
+import { HOUR } from '../domain/time.ts';
 
 /** A report as the web page or the API hands it over, already checked (src/web/submission.ts). */
 export interface WebSubmission {
@@ -25,7 +26,7 @@ export interface WebSubmission {
  * How long a retry finds its report. A retry takes the report over (a fresh token; the old one stops working), so
  * it must be a retry: the same key, text and client, within the hour a restart or a lost answer could take.
  */
-export const RETRY_WINDOW_MS = 3_600_000;
+export const RETRY_WINDOW_MS = HOUR;
 
 export interface WebReceipt {
   ticket: number;

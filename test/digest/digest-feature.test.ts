@@ -23,7 +23,7 @@ beforeEach(async () => {
     outbox: app.outbox,
     tr: app.tr,
     catalogue: app.catalogue,
-    unitName: (id) => app.units.name(id),
+    unitName: (id) => app.units.displayName(id),
     timezone: app.config.timezone,
     settings: app.config.digest,
     staffChatIds: app.config.staffChatIds,

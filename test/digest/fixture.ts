@@ -128,7 +128,7 @@ export function digestService(db: Db, options: { now: () => number; staffChatIds
     outbox: createOutbox(db, options.now),
     tr: createTranslator(),
     catalogue: loadCatalogue(),
-    unitName: (id) => units.name(id),
+    unitName: (id) => units.displayName(id),
     timezone: TZ,
     settings: SETTINGS,
     staffChatIds: options.staffChatIds ?? [-100_1, -100_2],

@@ -84,7 +84,7 @@ describe('the sample district', () => {
       outbox: app.outbox,
       tr: app.tr,
       catalogue: app.catalogue,
-      unitName: (id) => app.units.name(id),
+      unitName: (id) => app.units.displayName(id),
       timezone: app.config.timezone,
       settings: { ...app.config.digest, rankingMinProblems: 2 },
       staffChatIds: [],

@@ -1,10 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { UserFromGetMe } from 'grammy/types';
-import { createApp, type App } from '../../src/app.ts';
+import { createApp, type App, type AppOptions } from '../../src/app.ts';
+import { createOfflineClassifier, loadExamples, type OfflineClassifier } from '../../src/classify/offline/offline-classifier.ts';
 import { parseConfig, type Config } from '../../src/config.ts';
+import { loadCatalogue } from '../../src/domain/categories.ts';
+import { loadSubtopics } from '../../src/domain/subtopics.ts';
 import { DEFAULT_BOT_INFO } from '../../src/emulator/bot-api-emulator.ts';
 import { installOfflineTelegram } from '../../src/sample/offline-telegram.ts';
 import { findButton, keyboardOf, type ButtonChoice, type InlineButton, type InlineKeyboard } from './buttons.ts';
@@ -24,6 +27,19 @@ export const STAFF_CHAT = -100_777;
 
 /** The inline keyboard a recorded call carried ([] for none). */
 export const buttonsOf = (call: SentCall): InlineKeyboard => keyboardOf(call.payload.reply_markup);
+
+/**
+ * The offline classifier every harness app uses: trained once per test worker on the shipped catalogue and
+ * examples (what createApp would train itself, about half a second every time), then only read.
+ */
+let sharedOffline: OfflineClassifier | undefined;
+export function offlineClassifier(): OfflineClassifier {
+  if (!sharedOffline) {
+    const catalogue = loadCatalogue();
+    sharedOffline = createOfflineClassifier({ catalogue, subtopics: loadSubtopics(catalogue), examples: loadExamples() });
+  }
+  return sharedOffline;
+}
 
 /** A temporary directory with a fresh database path; removed by cleanup(). */
 export function tempDir(): { dir: string; cleanup: () => void } {
@@ -62,12 +78,26 @@ export interface Harness {
   messageIdOf(call: SentCall): number;
   /** Feed an update, then wait until the pipeline and the outbox have nothing left to do. */
   send(update: Parameters<App['bot']['handleUpdate']>[0]): Promise<void>;
+  /** Wait until nothing is left to do: reports answered, voice notes and photos heard or seen, the outbox empty. */
+  settle(): Promise<void>;
+  /**
+   * A file residents sent (a voice note, a photo), for getFile: answered as a local Bot API server does, with its
+   * path on disk. A file id never put is answered 400, as Telegram answers an unknown one.
+   */
+  putFile(fileId: string, bytes: Uint8Array): void;
   /** Make the next calls fail the way Telegram does. */
   failNext(method: string, error: { error_code: number; description: string; parameters?: Record<string, unknown> }, times?: number): void;
   close(): Promise<void>;
 }
 
-export async function createHarness(options: { env?: Record<string, string>; now?: () => number } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  now?: () => number;
+  /** Voice and photo models (the transcription job runs only with one of them). */
+  mediaModels?: AppOptions['mediaModels'];
+}
+
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const { dir, cleanup } = tempDir();
   const config = testConfig(dir, options.env);
   const app = createApp({
@@ -77,7 +107,9 @@ export async function createHarness(options: { env?: Record<string, string>; now
     botInfo: BOT_INFO,
     throttle: false,
     pollIntervalMs: 50,
+    offlineClassifier: offlineClassifier(),
     ...(options.now && { now: options.now }),
+    ...(options.mediaModels && { mediaModels: options.mediaModels }),
   });
   const firstMessageId = 10_000;
   const failures: Array<{ method: string; error: { error_code: number; description: string; parameters?: Record<string, unknown> }; times: number }> = [];
@@ -91,9 +123,18 @@ export async function createHarness(options: { env?: Record<string, string>; now
       return failure.error;
     },
   });
-  await app.bot.init();
-  app.pipeline.start();
-  app.sender.start();
+  const filesDir = join(dir, 'files');
+  const fileFor = (fileId: string) => join(filesDir, Buffer.from(fileId).toString('hex'));
+  // Installed after the recorder, so it is asked first: getFile for a file the test put, as a local Bot API server answers.
+  app.bot.api.config.use(async (prev, method, payload, signal) => {
+    if (method !== 'getFile') return prev(method, payload, signal);
+    const fileId = String((payload as { file_id?: unknown }).file_id);
+    const path = fileFor(fileId);
+    if (!existsSync(path)) return { ok: false, error_code: 400, description: 'Bad Request: invalid file_id' } as never;
+    return { ok: true, result: { file_id: fileId, file_unique_id: fileId, file_size: statSync(path).size, file_path: path } } as never;
+  });
+  // The same runner main.ts and the sandbox use; only the workers: updates come from the test, nothing is scheduled.
+  await app.runner.startWorkers();
 
   const isMessage = (c: SentCall) => /^(send|edit)/.test(c.method) && c.method !== 'sendChatAction';
   const sent = (chatId?: number) => calls.filter((c) => isMessage(c) && (chatId === undefined || c.payload.chat_id === chatId));
@@ -111,7 +152,7 @@ export async function createHarness(options: { env?: Record<string, string>; now
   const lastKeyboardCall = (chatId: number) => sent(chatId).filter((c) => buttonsOf(c).length > 0).at(-1);
   const send = async (update: Parameters<App['bot']['handleUpdate']>[0]) => {
     await app.bot.handleUpdate(update);
-    await app.settle();
+    await app.runner.settle();
   };
   return {
     app,
@@ -134,11 +175,16 @@ export async function createHarness(options: { env?: Record<string, string>; now
     },
     messageIdOf,
     send,
+    settle: () => app.runner.settle(),
+    putFile(fileId, bytes) {
+      mkdirSync(filesDir, { recursive: true });
+      writeFileSync(fileFor(fileId), bytes);
+    },
     failNext(method, error, times = 1) {
       failures.push({ method, error, times });
     },
     async close() {
-      await app.stop();
+      await app.runner.stop();
       cleanup();
     },
   };

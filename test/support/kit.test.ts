@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, STAFF_CHAT, type Harness } from './harness.ts';
-import { groupText, privateText, resident } from './updates.ts';
+import { groupText, privateMessage, privateText, resident } from './updates.ts';
+import type { Transcriber } from '../../src/classify/transcriber.ts';
 
 /** The test kit itself: buttons() and press() read and press what the bot really sent, where it sent it. */
 
@@ -50,5 +51,29 @@ describe('the test kit', () => {
     await h.press(STAFF_CHAT, staffMember, (b) => b.callback_data.startsWith('pa:rs:'));
     expect(h.sent(STAFF_CHAT).at(-1)!.payload.reply_markup).toMatchObject({ force_reply: true });
     expect(h.buttons(STAFF_CHAT)).toEqual(detail);
+  });
+
+  it('settle() waits for a voice note being transcribed: its words, its label and "this is what we heard" are there when it returns', async () => {
+    const spoken = '区体育馆的淋浴没有热水，已经一个星期了';
+    let heardStarted!: () => void;
+    const started = new Promise<void>((resolve) => (heardStarted = resolve));
+    // A slow transcription service: still working when the test calls settle().
+    const transcriber: Transcriber = {
+      async transcribe() {
+        heardStarted();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return { success: true, data: spoken };
+      },
+    };
+    h = await createHarness({ mediaModels: { transcriber } });
+    h.putFile('voice-1', Buffer.from('OggS a resident speaking'));
+    await h.app.bot.handleUpdate(privateMessage(resident(7), { voice: { file_id: 'voice-1', file_unique_id: 'v1', duration: 5, mime_type: 'audio/ogg' } }));
+    await started;
+
+    await h.settle();
+    const row = h.app.db.prepare('SELECT r.text, r.category, m.job_state FROM reports r JOIN report_media m ON m.report_id = r.id WHERE r.chat_id = 7').get();
+    expect(row).toMatchObject({ text: spoken, job_state: 'done' });
+    expect((row as { category: string }).category).not.toBe('other');
+    expect(h.texts(7).some((text) => text.includes('听到') && text.includes('淋浴没有热水'))).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import type { Update } from 'grammy/types';
-import { BOT_INFO, STAFF_CHAT, type Harness, type SentCall } from '../support/harness.ts';
+import { BOT_INFO, buttonsOf, STAFF_CHAT, type Harness, type InlineKeyboard, type SentCall } from '../support/harness.ts';
 import { groupText, privateText, resident } from '../support/updates.ts';
 
 /** What the units' loop tests share: a bound unit chat, a reported problem, the buttons and prompts the bot sent. */
@@ -10,19 +10,17 @@ export const principalB = { id: 7002, first_name: 'Principal B' };
 export const UNIT_A_CHAT = -100_501;
 export const UNIT_B_CHAT = -100_502;
 
-export type Keyboard = Array<Array<{ text: string; callback_data: string }>>;
-
-export function buttonsOf(call: SentCall): Keyboard {
-  return (call.payload.reply_markup as { inline_keyboard?: Keyboard } | undefined)?.inline_keyboard ?? [];
-}
+export type Keyboard = InlineKeyboard;
+/** The inline keyboard a sent message carried: the test kit's reading. */
+export { buttonsOf };
 
 export function lastWithButtons(h: Harness, chatId: number): SentCall {
   return h.sent(chatId).filter((c) => buttonsOf(c).length > 0).at(-1)!;
 }
 
-/** The message id the recording transformer gave a sent message (ids count up from 10,000 over every send and edit). */
+/** The message id the recording transformer gave a sent message (the kit's own numbering). */
 export function messageIdOf(h: Harness, call: SentCall): number {
-  return 10_000 + h.calls.filter((c) => c.method.startsWith('send') || c.method.startsWith('edit')).indexOf(call);
+  return h.messageIdOf(call);
 }
 
 /** A reply, in a group, to a message the bot sent (a prompt with force_reply). */

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BotMessageRecord, UserSpec } from '../../src/emulator/bot-api-emulator.ts';
 import { createFaultWorld, STAFF_CHAT, zhResident, type FaultWorld } from '../faults/support/fault-world.ts';
+import { keyboardOf } from '../support/buttons.ts';
 
 /**
  * The units' loop (issue 13) as an operator runs it: the bot in its own process (`tsx src/main.ts`), talking over real
@@ -21,8 +22,7 @@ afterEach(async () => {
 });
 
 const textOf = (m: BotMessageRecord) => m.text ?? m.caption ?? '';
-const callbacks = (m: BotMessageRecord): string[] =>
-  ((m.reply_markup as { inline_keyboard?: Array<Array<{ callback_data?: string }>> } | undefined)?.inline_keyboard ?? []).flat().map((b) => b.callback_data ?? '');
+const callbacks = (m: BotMessageRecord): string[] => keyboardOf(m.reply_markup).flat().map((b) => b.callback_data);
 
 describe('the units’ loop end to end, through the Bot API emulator', () => {
   it('bureau assigns → unit signs → unit replies → bureau approves → the resident is told and surveyed', { timeout: 90_000 }, async () => {

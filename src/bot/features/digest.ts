@@ -1,14 +1,10 @@
 import { Composer } from 'grammy';
-import type { Language } from '../../domain/classification.ts';
 import type { DigestService } from '../../desk/digest-service.ts';
-import type { Translator } from '../../i18n/i18n.ts';
 import type { BotContext } from '../context.ts';
+import { staffChatsOnly, type StaffChatDeps } from './staff-common.ts';
 
-export interface DigestFeatureDeps {
+export interface DigestFeatureDeps extends StaffChatDeps {
   digest: Pick<DigestService, 'defaultWeek' | 'parseWeek' | 'parsePeriod' | 'queueDigest' | 'queueRanking' | 'queueText'>;
-  tr: Translator;
-  isStaffChat: (chatId: number) => boolean;
-  staffLanguage: Language;
 }
 
 /**
@@ -19,7 +15,7 @@ export interface DigestFeatureDeps {
 export function createDigestFeature(deps: DigestFeatureDeps): Composer<BotContext> {
   const { digest, tr, staffLanguage: language } = deps;
   const composer = new Composer<BotContext>();
-  const staff = composer.filter((ctx) => ctx.chat !== undefined && deps.isStaffChat(ctx.chat.id));
+  const staff = staffChatsOnly(composer, deps.isStaffChat);
 
   staff.command('digest', (ctx) => {
     const chatId = ctx.chat!.id;

@@ -1,18 +1,14 @@
 import { Composer } from 'grammy';
-import type { Language } from '../../domain/classification.ts';
-import type { Translator } from '../../i18n/i18n.ts';
 import type { KindQueries } from '../../intake/kind-queries.ts';
 import type { NotProblems } from '../../pipeline/not-problems.ts';
 import { PROMOTE_PATTERN, type KindNotices } from '../../replies/kind-notices.ts';
 import type { BotContext } from '../context.ts';
+import { staffChatsOnly, type StaffChatDeps } from './staff-common.ts';
 
-export interface InboxFeatureDeps {
-  tr: Translator;
+export interface InboxFeatureDeps extends StaffChatDeps {
   queries: Pick<KindQueries, 'otherMessages'>;
   notices: Pick<KindNotices, 'otherInbox'>;
   notProblems: Pick<NotProblems, 'promote'>;
-  isStaffChat: (chatId: number) => boolean;
-  staffLanguage: Language;
 }
 
 const SHOWN = 10;
@@ -25,7 +21,7 @@ export function createInboxFeature(deps: InboxFeatureDeps): Composer<BotContext>
   const { tr } = deps;
   const lang = deps.staffLanguage;
   const composer = new Composer<BotContext>();
-  const staff = composer.filter((ctx) => ctx.chat !== undefined && deps.isStaffChat(ctx.chat.id));
+  const staff = staffChatsOnly(composer, deps.isStaffChat);
 
   staff.command('inbox', async (ctx) => {
     const which = ctx.match.trim().toLowerCase();

@@ -1,19 +1,15 @@
 import { Composer } from 'grammy';
-import type { Language } from '../../domain/classification.ts';
 import { recentPeriod } from '../../domain/periods.ts';
-import type { Translator } from '../../i18n/i18n.ts';
 import type { KindQueries } from '../../intake/kind-queries.ts';
 import type { KindNotices } from '../../replies/kind-notices.ts';
 import type { UnitRegistry } from '../../units/unit-registry.ts';
 import type { BotContext } from '../context.ts';
+import { staffChatsOnly, type StaffChatDeps } from './staff-common.ts';
 
-export interface PraiseFeatureDeps {
-  tr: Translator;
+export interface PraiseFeatureDeps extends StaffChatDeps {
   queries: Pick<KindQueries, 'commendations'>;
   notices: Pick<KindNotices, 'praiseList'>;
   units: Pick<UnitRegistry, 'resolve'>;
-  isStaffChat: (chatId: number) => boolean;
-  staffLanguage: Language;
   timezone: string;
   now: () => number;
 }
@@ -25,7 +21,7 @@ export function createPraiseFeature(deps: PraiseFeatureDeps): Composer<BotContex
   const { tr } = deps;
   const lang = deps.staffLanguage;
   const composer = new Composer<BotContext>();
-  const staff = composer.filter((ctx) => ctx.chat !== undefined && deps.isStaffChat(ctx.chat.id));
+  const staff = staffChatsOnly(composer, deps.isStaffChat);
   staff.command('praise', async (ctx) => {
     const words = ctx.match.trim().split(/\s+/).filter(Boolean);
     const periodName = words[0] === '7d' || words[0] === '30d' ? words.shift()! : '30d';

@@ -1,13 +1,9 @@
 import { Composer } from 'grammy';
-import type { Language } from '../../domain/classification.ts';
-import type { Translator } from '../../i18n/i18n.ts';
 import type { AccessAudit } from '../../units/access-audit.ts';
 import type { BotContext } from '../context.ts';
+import { staffChatsOnly, type StaffChatDeps } from './staff-common.ts';
 
-export interface StaffAccessFeatureDeps {
-  tr: Translator;
-  staffLanguage: Language;
-  isStaffChat: (chatId: number) => boolean;
+export interface StaffAccessFeatureDeps extends StaffChatDeps {
   isAdmin: (userId: number | undefined) => boolean;
   audit: AccessAudit;
   now: () => number;
@@ -26,7 +22,7 @@ const VIEW_BUTTONS = /^(?:pd|pr):(\d{1,12})$/;
  */
 export function createStaffAccessFeature(deps: StaffAccessFeatureDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  const bureau = composer.filter((ctx) => ctx.chat !== undefined && deps.isStaffChat(ctx.chat.id));
+  const bureau = staffChatsOnly(composer, deps.isStaffChat);
   const record = (ctx: BotContext, action: string, subject: string | null) =>
     deps.audit.record({ at: deps.now(), userId: ctx.from?.id ?? 0, chatId: ctx.chat?.id ?? 0, action, subject });
 

@@ -2,23 +2,19 @@ import { Composer, InputFile } from 'grammy';
 import type { Db } from '../../db/database.ts';
 import type { Catalogue } from '../../domain/categories.ts';
 import type { SubtopicCatalogue } from '../../domain/subtopics.ts';
-import type { Language } from '../../domain/classification.ts';
 import { formatDateTime } from '../../domain/time.ts';
 import { buildLedger, LEDGER_PERIODS, ledgerPeriod, ledgerSize, MAX_LEDGER_REPORTS, type Ledger, type LedgerPeriodName } from '../../export/ledger.ts';
-import type { Translator } from '../../i18n/i18n.ts';
 import type { UnitRegistry } from '../../units/unit-registry.ts';
 import type { BotContext } from '../context.ts';
+import type { StaffChatDeps } from './staff-common.ts';
 
-export interface StaffExportFeatureDeps {
+export interface StaffExportFeatureDeps extends StaffChatDeps {
   db: Db;
   units: Pick<UnitRegistry, 'name'>;
   catalogue: Catalogue;
   /** Subtopic names for the ledger's 议题 column. */
   subtopics?: Pick<SubtopicCatalogue, 'name'>;
-  tr: Translator;
   timezone: string;
-  isStaffChat: (chatId: number) => boolean;
-  staffLanguage: Language;
   now: () => number;
   /** Refuse ledgers with more reports than this (default MAX_LEDGER_REPORTS). */
   maxReports?: number;

@@ -1,15 +1,11 @@
 import { Composer } from 'grammy';
-import type { Language } from '../../domain/classification.ts';
-import type { Translator } from '../../i18n/i18n.ts';
 import type { ReportStore } from '../../intake/report-store.ts';
 import { MEDIA_KINDS, mediaMark, type MediaKind } from '../../media/media.ts';
 import type { Outbox } from '../../outbox/outbox.ts';
 import type { BotContext } from '../context.ts';
+import { staffChatsOnly, type StaffChatDeps } from './staff-common.ts';
 
-export interface StaffMediaDeps {
-  tr: Translator;
-  isStaffChat: (chatId: number) => boolean;
-  staffLanguage: Language;
+export interface StaffMediaDeps extends StaffChatDeps {
   reports: ReportStore;
   outbox: Outbox;
   /** Something was queued: the sender should look now. */
@@ -26,7 +22,7 @@ export function createStaffMediaFeature(deps: StaffMediaDeps): Composer<BotConte
   const { tr } = deps;
   const lang = deps.staffLanguage;
   const composer = new Composer<BotContext>();
-  const staff = composer.filter((ctx) => ctx.chat !== undefined && deps.isStaffChat(ctx.chat.id));
+  const staff = staffChatsOnly(composer, deps.isStaffChat);
   staff.callbackQuery(/^rm:(\d{1,12})$/, async (ctx) => {
     const report = deps.reports.get(Number(ctx.match[1]));
     const kind = report?.mediaKind ?? null;

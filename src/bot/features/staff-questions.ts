@@ -1,17 +1,14 @@
 import { Composer } from 'grammy';
 import type { Message } from 'grammy/types';
-import { detectLanguage, type Language } from '../../domain/classification.ts';
+import { detectLanguage } from '../../domain/classification.ts';
 import { escapeHtml } from '../../i18n/html.ts';
-import type { Translator } from '../../i18n/i18n.ts';
 import type { StaffQuestions } from '../../questions/staff-questions.ts';
 import type { BotContext } from '../context.ts';
 import { replyFitted } from '../reply-fitted.ts';
+import type { StaffChatDeps } from './staff-common.ts';
 
-export interface StaffQuestionsFeatureDeps {
+export interface StaffQuestionsFeatureDeps extends StaffChatDeps {
   questions: StaffQuestions;
-  tr: Translator;
-  isStaffChat: (chatId: number) => boolean;
-  staffLanguage: Language;
   /** A unit's own group: its units (empty for any other chat); its questions are answered from those units' problems only. */
   unitScope?: (chatId: number) => readonly string[];
 }

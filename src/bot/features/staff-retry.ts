@@ -1,12 +1,8 @@
 import { Composer } from 'grammy';
-import type { Language } from '../../domain/classification.ts';
-import type { Translator } from '../../i18n/i18n.ts';
 import type { BotContext } from '../context.ts';
+import { staffChatsOnly, type StaffChatDeps } from './staff-common.ts';
 
-export interface StaffRetryDeps {
-  tr: Translator;
-  isStaffChat: (chatId: number) => boolean;
-  staffLanguage: Language;
+export interface StaffRetryDeps extends StaffChatDeps {
   /** Put a set-aside report back into the classification queue; false when it is not set aside. */
   retry: (reportId: number) => boolean;
 }
@@ -16,7 +12,7 @@ export function createStaffRetryFeature(deps: StaffRetryDeps): Composer<BotConte
   const { tr } = deps;
   const lang = deps.staffLanguage;
   const composer = new Composer<BotContext>();
-  const staff = composer.filter((ctx) => ctx.chat !== undefined && deps.isStaffChat(ctx.chat.id));
+  const staff = staffChatsOnly(composer, deps.isStaffChat);
   staff.command('retry', async (ctx) => {
     const ticket = /^#?(\d{1,12})$/.exec(ctx.match.trim())?.[1];
     if (!ticket) {

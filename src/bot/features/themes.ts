@@ -1,24 +1,20 @@
 import { Composer } from 'grammy';
-import type { Language } from '../../domain/classification.ts';
-import type { Translator } from '../../i18n/i18n.ts';
 import type { ThemeStore } from '../../problems/theme-store.ts';
 import { mayBeTheme, themesFrom, type ThemeRules } from '../../problems/themes.ts';
 import type { ThemeViews } from '../../replies/theme-views.ts';
 import type { BotContext } from '../context.ts';
 import { replyFitted } from '../reply-fitted.ts';
+import { DAY } from '../../domain/time.ts';
+import { staffChatsOnly, type StaffChatDeps } from './staff-common.ts';
 
-export interface ThemesFeatureDeps {
-  tr: Translator;
+export interface ThemesFeatureDeps extends StaffChatDeps {
   store: Pick<ThemeStore, 'activity'>;
   views: ThemeViews;
   rules: ThemeRules;
   fallbackCategory: string;
-  isStaffChat: (chatId: number) => boolean;
-  staffLanguage: Language;
   now: () => number;
 }
 
-const DAY = 86_400_000;
 const PERIODS: Record<string, number> = { '7d': 7, '30d': 30 };
 
 /**
@@ -31,7 +27,7 @@ export function createThemesFeature(deps: ThemesFeatureDeps): Composer<BotContex
   const { tr, views, rules } = deps;
   const lang = deps.staffLanguage;
   const composer = new Composer<BotContext>();
-  const staff = composer.filter((ctx) => ctx.chat !== undefined && deps.isStaffChat(ctx.chat.id));
+  const staff = staffChatsOnly(composer, deps.isStaffChat);
   staff.command('themes', async (ctx) => {
     const arg = ctx.match.trim().toLowerCase();
     const days = arg === '' ? Math.round(rules.windowMs / DAY) : PERIODS[arg];

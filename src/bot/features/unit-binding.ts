@@ -1,17 +1,13 @@
 import { Composer } from 'grammy';
-import type { Language } from '../../domain/classification.ts';
 import { formatDate, formatDateTime } from '../../domain/time.ts';
-import type { Translator } from '../../i18n/i18n.ts';
 import type { AccessAudit } from '../../units/access-audit.ts';
 import type { UnitChats } from '../../units/unit-chats.ts';
 import type { UnitRegistry } from '../../units/unit-registry.ts';
 import type { BotContext } from '../context.ts';
 import { echoOf, replyFitted } from '../reply-fitted.ts';
+import { staffChatsOnly, type StaffChatDeps } from './staff-common.ts';
 
-export interface UnitBindingFeatureDeps {
-  tr: Translator;
-  staffLanguage: Language;
-  isStaffChat: (chatId: number) => boolean;
+export interface UnitBindingFeatureDeps extends StaffChatDeps {
   /** STAFF_ADMIN_IDS when set; every staff member otherwise. */
   isAdmin: (userId: number | undefined) => boolean;
   unitChats: UnitChats;
@@ -33,11 +29,11 @@ export function createUnitBindingFeature(deps: UnitBindingFeatureDeps): Composer
   const { tr, unitChats, units } = deps;
   const lang = deps.staffLanguage;
   const composer = new Composer<BotContext>();
-  const bureau = composer.filter((ctx) => ctx.chat !== undefined && deps.isStaffChat(ctx.chat.id));
+  const bureau = staffChatsOnly(composer, deps.isStaffChat);
   const elsewhere = composer.filter((ctx) => ctx.chat !== undefined && !deps.isStaffChat(ctx.chat.id));
   // /chats and /audit can list hundreds of lines: every reply is fitted to Telegram's limits.
   const reply = (ctx: BotContext, html: string) => replyFitted(ctx, html, { link_preview_options: { is_disabled: true } });
-  const names = (ids: readonly string[]) => ids.map((id) => units.name(id) ?? id).join('、');
+  const names = (ids: readonly string[]) => ids.map((id) => units.displayName(id)).join('、');
   const usage = (text: string) => tr.t(lang, 'staff.usage', { usage: text });
 
   bureau.command(['bind', 'unbind', 'chats', 'audit'], async (ctx, next) => {

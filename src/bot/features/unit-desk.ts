@@ -79,7 +79,7 @@ export function createUnitDeskFeature(deps: UnitDeskFeatureDeps): Composer<BotCo
     const problem = unitDesk.scoped(id, ctx.chat.id);
     if (!problem) return send(ctx, noSuch(id));
     deps.audit.record({ at: deps.now(), userId: userId(ctx), chatId: ctx.chat.id, action: '/problem', subject: String(id) });
-    const card = views.card(lang, problem, deps.units.name(problem.responsibleUnitId!) ?? '', deps.queries.reportsOf(problem.id, 10).reports);
+    const card = views.card(lang, problem, deps.units.displayName(problem.responsibleUnitId!), deps.queries.reportsOf(problem.id, 10).reports);
     await send(ctx, card.html, card.buttons);
   });
 

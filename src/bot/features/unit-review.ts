@@ -1,15 +1,11 @@
 import { Composer } from 'grammy';
-import type { Language } from '../../domain/classification.ts';
 import { formatDate } from '../../domain/time.ts';
-import type { Translator } from '../../i18n/i18n.ts';
 import type { UnitDesk } from '../../dispatch/unit-desk.ts';
 import type { UnitRegistry } from '../../units/unit-registry.ts';
 import type { BotContext } from '../context.ts';
+import { staffChatsOnly, type StaffChatDeps } from './staff-common.ts';
 
-export interface UnitReviewFeatureDeps {
-  tr: Translator;
-  staffLanguage: Language;
-  isStaffChat: (chatId: number) => boolean;
+export interface UnitReviewFeatureDeps extends StaffChatDeps {
   unitDesk: UnitDesk;
   units: UnitRegistry;
   timezone: string;
@@ -20,7 +16,7 @@ export function createUnitReviewFeature(deps: UnitReviewFeatureDeps): Composer<B
   const { tr, unitDesk } = deps;
   const lang = deps.staffLanguage;
   const composer = new Composer<BotContext>();
-  const bureau = composer.filter((ctx) => ctx.chat !== undefined && deps.isStaffChat(ctx.chat.id));
+  const bureau = staffChatsOnly(composer, deps.isStaffChat);
   // "Send back" prompts waiting for the reason, by chat and prompt message.
   const rejectPrompts = new Map<string, number>();
   const reply = (ctx: BotContext, html: string) => ctx.reply(html, { parse_mode: 'HTML' });
@@ -54,7 +50,7 @@ export function createUnitReviewFeature(deps: UnitReviewFeatureDeps): Composer<B
     if (!key || requestId === undefined) return next();
     rejectPrompts.delete(key);
     const result = unitDesk.decideReview(requestId, false, ctx.from.id, ctx.message.text.trim());
-    await reply(ctx, result.ok ? tr.t(lang, 'bureau.review_rejected', { id: result.value.problemId, unit: deps.units.name(result.value.unitId) ?? result.value.unitId }) : tr.t(lang, 'bureau.request_gone'));
+    await reply(ctx, result.ok ? tr.t(lang, 'bureau.review_rejected', { id: result.value.problemId, unit: deps.units.displayName(result.value.unitId) }) : tr.t(lang, 'bureau.request_gone'));
   });
 
   return composer;

@@ -3,6 +3,7 @@ import type { Catalogue } from '../../domain/categories.ts';
 import type { Classification } from '../../domain/classification.ts';
 import type { Translator } from '../../i18n/i18n.ts';
 import type { Db } from '../../db/database.ts';
+import { createMediaStore } from '../../media/media-store.ts';
 import type { DirectReplies } from '../../outbox/direct-replies.ts';
 import type { Outbox } from '../../outbox/outbox.ts';
 import type { BotContext } from '../context.ts';
@@ -24,15 +25,7 @@ export interface VoiceCorrectionDeps {
 export function createVoiceCorrectionFeature(deps: VoiceCorrectionDeps): Composer<BotContext> {
   const { tr } = deps;
   const composer = new Composer<BotContext>();
-  const correct = deps.db.prepare(
-    `UPDATE reports SET text = @text WHERE id = @id AND chat_id = @chat
-       AND EXISTS (SELECT 1 FROM report_media m WHERE m.report_id = reports.id AND m.job_state = 'done')`,
-  );
-  // The resident's words replace what was heard in a voice note, or what was seen in a photo.
-  const correctTranscript = deps.db.prepare(
-    `UPDATE report_media SET transcript = CASE WHEN kind = 'photo' THEN transcript ELSE @text END,
-       description = CASE WHEN kind = 'photo' THEN @text ELSE description END WHERE report_id = @id`,
-  );
+  const media = createMediaStore(deps.db);
 
   composer.chatType('private').on('message:text', async (ctx, next) => {
     const replyTo = ctx.message.reply_to_message;
@@ -41,7 +34,7 @@ export function createVoiceCorrectionFeature(deps: VoiceCorrectionDeps): Compose
     const reportId = /^heard:(\d+)$/.exec(sent?.dedupeKey ?? '')?.[1];
     if (!reportId) return next();
     const params = { text: ctx.message.text, id: Number(reportId), chat: ctx.chat.id };
-    const changed = deps.db.transaction(() => correct.run(params).changes > 0 && correctTranscript.run(params).changes > 0).immediate();
+    const changed = media.correct(params.id, params.chat, params.text);
     if (!changed) return next();
     ctx.logger.info({ reportId: params.id }, 'resident corrected a transcript');
     const language = ctx.language;
