@@ -84,6 +84,7 @@ import { createProblemDesk, type ProblemDesk } from './desk/problem-desk.ts';
 import { createStaffNotices } from './replies/staff-notices.ts';
 import { createUnitRegistry, type UnitRegistry } from './units/unit-registry.ts';
 import { createKnowledgeFeature, resolvedInquiryButtons } from './bot/features/knowledge.ts';
+import { createMetaStore } from './db/meta-store.ts';
 import { createSemanticRanker } from './knowledge/semantic.ts';
 import { createEntryVectorStore } from './knowledge/entry-vectors.ts';
 import { createKnowledgeAnswerer } from './knowledge/answering.ts';
@@ -166,12 +167,8 @@ export interface AppParts {
   lease: { lock?: InstanceLock };
 }
 
-/**
- * The wired app and the one runner that runs it. main.ts, the sandbox and the test kit call `app.runner`;
- * `start`, `stop`, `settle`, `replayInbox` and `webServer` are the same runner's functions, kept on the app for
- * the callers that still use them there.
- */
-export interface App extends AppParts, Pick<AppRunner, 'start' | 'stop' | 'settle' | 'replayInbox' | 'webServer'> {
+/** The wired app and the one runner that runs it: main.ts, the sandbox, the CLIs and the test kit call `app.runner`. */
+export interface App extends AppParts {
   runner: AppRunner;
 }
 
@@ -285,8 +282,7 @@ export function createApp(options: AppOptions): App {
     },
   });
   // The first run on this database is the installation time; nothing scheduled before it is caught up.
-  db.prepare(`INSERT INTO meta (key, value) VALUES ('installed_at', ?) ON CONFLICT (key) DO NOTHING`).run(String(now()));
-  const installedAt = Number((db.prepare(`SELECT value FROM meta WHERE key = 'installed_at'`).get() as { value: string }).value);
+  const installedAt = Number(createMetaStore(db).keepFirst('installed_at', () => String(now())));
   const scheduler = createScheduler({
     db,
     timezone: config.timezone,
@@ -664,7 +660,6 @@ export function createApp(options: AppOptions): App {
     lease,
   };
   const runner = createAppRunner(parts, { ...(options.onFatal && { onFatal: options.onFatal }) });
-  const { start, stop, settle, replayInbox, webServer } = runner;
-  const app: App = { ...parts, runner, start, stop, settle, replayInbox, webServer };
+  const app: App = { ...parts, runner };
   return app;
 }

@@ -5,17 +5,12 @@ import pino, { type Logger } from 'pino';
 import { createApp } from '../app.ts';
 import { createLogger, secretsOf } from '../logger.ts';
 import { parseConfig, type Config } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
-import { loadCatalogue } from '../domain/categories.ts';
 import type { Language } from '../domain/classification.ts';
-import { createDigestService, type RenderedDigest } from '../desk/digest-service.ts';
+import type { RenderedDigest } from '../desk/digest-service.ts';
 import { localMidnight } from '../digest/periods.ts';
 import { escapeHtml, visibleLength } from '../i18n/html.ts';
-import { createTranslator } from '../i18n/i18n.ts';
-import { createOutbox } from '../outbox/outbox.ts';
 import { installOfflineTelegram, SAMPLE_BOT_INFO } from '../sample/offline-telegram.ts';
 import { createSimulationClock, simulateActivity } from '../sample/sample-activity.ts';
-import { createUnitRegistry } from '../units/unit-registry.ts';
 import { configFromEnv, fail } from './cli-config.ts';
 import { HOUR } from '../domain/time.ts';
 
@@ -90,23 +85,11 @@ async function main(): Promise<void> {
     fail(`no database at ${dbPath} (set DATABASE_PATH or --db; try --sample for the sample district)`);
   }
 
-  const db = openDatabase(dbPath);
+  // The app's own digest, wired once in app.ts: the same blocks (themes, knowledge, suggestions, units) as the weekly
+  // message. Nothing is started, so nothing is sent.
+  const app = createApp({ config: { ...config, databasePath: dbPath }, token: '1:digest', logger, botInfo: SAMPLE_BOT_INFO, throttle: false, now: () => now });
   try {
-    const units = createUnitRegistry(db);
-    const digest = createDigestService({
-      db,
-      outbox: createOutbox(db),
-      tr: createTranslator(),
-      catalogue: loadCatalogue(),
-      unitName: (id) => units.displayName(id),
-      timezone: config.timezone,
-      settings: config.digest,
-      staffChatIds: config.staffChatIds,
-      staffLanguage: config.staffLanguage,
-      logger,
-      onQueued: () => {},
-      now: () => now,
-    });
+    const digest = app.digest;
     const week = args.week === undefined ? digest.defaultWeek() : digest.parseWeek(args.week);
     if (!week) fail(`--week: expected an ISO week such as ${digest.defaultWeek().key}`);
 
@@ -128,7 +111,7 @@ async function main(): Promise<void> {
         `${args.out ? `; page: ${args.out}` : ''}${args.chart && photo ? `; chart: ${args.chart}` : ''}\n`,
     );
   } finally {
-    db.close();
+    await app.runner.stop();
   }
 }
 
@@ -178,11 +161,11 @@ async function ensureSample(path: string, options: { weeks: number; seed: number
     });
     process.stderr.write(`  ${summary.reports} reports, ${summary.problems} problems, ${summary.staffActions} staff actions, ${summary.surveyAnswers} survey answers\n`);
     const marker: SampleMarker = { start, end: summary.to, weeks: options.weeks, seed: options.seed };
-    await app.stop();
+    await app.runner.stop();
     writeFileSync(markerPath, `${JSON.stringify(marker, null, 2)}\n`);
     return marker;
   } catch (error) {
-    await app.stop();
+    await app.runner.stop();
     throw error;
   }
 }

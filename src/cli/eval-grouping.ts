@@ -123,7 +123,7 @@ async function feed(lines: Line[], config: Config, oracle: boolean): Promise<Out
       const stored = findReport.get(userId, 1) as { id: number } | undefined;
       if (stored) lineOfReport.set(stored.id, i);
       // One report at a time: the next one must see the problems this one opened.
-      await app.settle();
+      await app.runner.settle();
     }
     const by = { llm: 0, offline: 0 };
     for (const [i] of lines.entries()) {
@@ -136,7 +136,7 @@ async function feed(lines: Line[], config: Config, oracle: boolean): Promise<Out
     }
     return { predicted, by };
   } finally {
-    await app.stop();
+    await app.runner.stop();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { DAY } from '../domain/time.ts';
 import type { ProblemKind } from '../domain/classification.ts';
 import type { DeadlineRule } from '../domain/deadlines.ts';
 import type { Problem } from './problem.ts';
@@ -114,7 +115,6 @@ const WRITTEN_ALIKE = 0.3;
 /** Candidates the shortlist adds beyond its k for being closest in meaning. */
 const MEANING_EXTRA = 3;
 
-const DAY = 86_400_000;
 /** possiblySame offers a problem the rule would not join when its similarity reaches this share of what was needed. */
 const POSSIBLY_SAME_SHARE = 0.5;
 

@@ -425,7 +425,7 @@ export async function simulateActivity(app: App, options: SimulationOptions): Pr
       timer.unref();
     });
     try {
-      await Promise.race([app.settle(), stuck]);
+      await Promise.race([app.runner.settle(), stuck]);
     } finally {
       clearTimeout(timer);
     }

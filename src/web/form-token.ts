@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import { DAY, MINUTE } from '../domain/time.ts';
+import { createMetaStore } from '../db/meta-store.ts';
 
 /**
  * CSRF protection for the page's forms: a signed double-submit token. The page sets a random cookie
@@ -19,8 +20,7 @@ export interface FormTokens {
 }
 
 export function loadFormKey(db: Db): Buffer {
-  db.prepare(`INSERT INTO meta (key, value) VALUES ('web_form_key', ?) ON CONFLICT (key) DO NOTHING`).run(randomBytes(32).toString('hex'));
-  return Buffer.from((db.prepare(`SELECT value FROM meta WHERE key = 'web_form_key'`).pluck().get() as string), 'hex');
+  return Buffer.from(createMetaStore(db).keepFirst('web_form_key', () => randomBytes(32).toString('hex')), 'hex');
 }
 
 export function createFormTokens(key: Buffer): FormTokens {

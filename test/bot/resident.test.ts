@@ -138,7 +138,7 @@ describe('durability', () => {
     const pending = h.app.db.prepare('SELECT state, next_attempt_at FROM outbox WHERE chat_id = 23').get() as { state: string; next_attempt_at: number };
     expect(pending.state).toBe('pending');
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, pending.next_attempt_at - Date.now()) + 200));
-    await h.app.settle();
+    await h.app.runner.settle();
     expect(h.sent(23)).toHaveLength(1);
   });
 });

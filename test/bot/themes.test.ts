@@ -10,7 +10,7 @@ import { groupText, privateText, resident } from '../support/updates.ts';
 const apps: App[] = [];
 let dir: ReturnType<typeof tempDir> | undefined;
 afterEach(async () => {
-  for (const app of apps.splice(0)) await app.stop();
+  for (const app of apps.splice(0)) await app.runner.stop();
   dir?.cleanup();
   dir = undefined;
 });
@@ -28,7 +28,7 @@ async function boot(path: string, clock: { at: number }, env: Record<string, str
   app.sender.start();
   const send = async (update: Parameters<App['bot']['handleUpdate']>[0]) => {
     await app.bot.handleUpdate(update);
-    await app.settle();
+    await app.runner.settle();
   };
   const texts = (chatId: number) => calls.filter((c) => c.method === 'sendMessage' && c.payload.chat_id === chatId).map((c) => String(c.payload.text));
   return { app, send, texts };
@@ -63,7 +63,7 @@ describe('district-wide themes (一类问题)', () => {
     // Ids and counts only: no resident's words in the alert.
     expect(alert).not.toContain('十一点');
 
-    await bot.app.stop();
+    await bot.app.runner.stop();
     apps.pop();
     bot = await boot(dir.dir, clock);
     clock.at += DAY;

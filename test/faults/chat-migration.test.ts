@@ -33,7 +33,7 @@ let dir: ReturnType<typeof tempDir> | undefined;
 const running: App[] = [];
 
 afterEach(async () => {
-  for (const app of running.splice(0)) await app.stop();
+  for (const app of running.splice(0)) await app.runner.stop();
   dir?.cleanup();
   dir = undefined;
 });
@@ -63,7 +63,7 @@ async function boot(path: string): Promise<Booted> {
     delivered,
     async send(update) {
       await app.bot.handleUpdate(update);
-      await app.settle();
+      await app.runner.settle();
     },
   };
 }
@@ -90,7 +90,7 @@ describe('a staff group upgraded to a supergroup', () => {
     expect(bot.app.staffChats.ids()).toEqual([SUPERGROUP]);
 
     // A restart with STAFF_CHAT_IDS unchanged (still the old group).
-    await bot.app.stop();
+    await bot.app.runner.stop();
     bot = await boot(path);
     await bot.send(groupText(SUPERGROUP, staffMember, '/problems'));
     expect(textsTo(bot.delivered, SUPERGROUP).join('\n')).toContain('#1');
@@ -126,7 +126,7 @@ describe('a staff group upgraded to a supergroup', () => {
     // The staff chat moved with it: commands from the supergroup work, and after a restart too.
     await bot.send(groupText(SUPERGROUP, staffMember, '/problems'));
     expect(textsTo(bot.delivered, SUPERGROUP).join('\n')).toContain('#1');
-    await bot.app.stop();
+    await bot.app.runner.stop();
     bot = await boot(path);
     await bot.send(groupText(SUPERGROUP, staffMember, '/problems'));
     expect(textsTo(bot.delivered, SUPERGROUP).join('\n')).toContain('#1');

@@ -99,7 +99,7 @@ describe('/forget leaves nothing behind', () => {
     await h.send(withUsername(privateText(me, TEXT_2)));
     await h.send(privateText(resident(55_001), KEEP));
     await until(() => one<{ n: number }>('SELECT COUNT(*) AS n FROM reports WHERE needs_reclassify = 1').n === 0, 're-classification');
-    await app.settle();
+    await app.runner.settle();
 
     const [first, second] = db.prepare('SELECT id, problem_id, summary FROM reports WHERE chat_id = ? ORDER BY id').all(TELEGRAM_ID) as Array<{ id: number; problem_id: number; summary: string }>;
     expect(first!.summary).toContain('QZX-SUM-4417');
@@ -226,11 +226,11 @@ describe('/forget leaves nothing behind', () => {
     const callsAtForget = h.calls.length;
     const outboxAtForget = (db.prepare('SELECT COALESCE(MAX(id), 0) AS n FROM outbox').get() as { n: number }).n;
     release();
-    await app.settle();
+    await app.runner.settle();
     // The slow answer comes after the client gave up; let it come (and anything it might cause) before looking.
     await until(() => answered === 2, 'both answers');
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await app.settle();
+    await app.runner.settle();
 
     const queuedAfter = db.prepare('SELECT kind, chat_id FROM outbox WHERE id > ?').all(outboxAtForget) as Array<{ kind: string; chat_id: number }>;
     const sentAfter = h.calls.slice(callsAtForget).map((c) => `${c.method} to ${String(c.payload.chat_id)}`);
@@ -291,7 +291,7 @@ describe('/forget leaves nothing behind', () => {
     const outboxAtForget = (db.prepare('SELECT COALESCE(MAX(id), 0) AS n FROM outbox').get() as { n: number }).n;
     release();
     await pass;
-    await app.settle();
+    await app.runner.settle();
 
     const queuedAfter = db.prepare('SELECT kind, chat_id FROM outbox WHERE id > ?').all(outboxAtForget);
     const report = db.prepare('SELECT text, summary FROM reports').get();

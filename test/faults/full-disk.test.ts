@@ -45,7 +45,7 @@ describe('a full disk', () => {
     db.pragma(`max_page_count = ${pages}`);
 
     await app.bot.handleUpdate(update);
-    await app.settle();
+    await app.runner.settle();
     const told = h.texts(someone.id);
     // Not "saved", and not asked to send it again (that would make a duplicate once it is registered).
     expect(told).toHaveLength(1);
@@ -61,7 +61,7 @@ describe('a full disk', () => {
     // Room again (the operator freed space): no restart, the report is registered and acknowledged.
     db.pragma('max_page_count = 1073741823');
     const waited = await until(() => count('SELECT COUNT(*) AS n FROM reports WHERE chat_id = ?', someone.id) === 1, 'the report to be registered');
-    await app.settle();
+    await app.runner.settle();
     await until(() => h!.texts(someone.id).length === 2, 'the acknowledgement');
     expect(h.texts(someone.id)[1]).toMatch(/#\d+/);
     expect(count('SELECT COUNT(*) AS n FROM inbox WHERE update_id = ? AND handled_at IS NULL', update.update_id)).toBe(0);

@@ -59,9 +59,9 @@ describe('fuzzing', () => {
           { numRuns: 300, seed: 20_250_101 + wrong },
         );
       }
-      await app.settle();
+      await app.runner.settle();
       // What a restart does first: replay whatever the inbox holds. It must not throw.
-      await app.replayInbox();
+      await app.runner.replayInbox();
       // A resident is still answered.
       const before = harness.texts(99_001).length;
       await harness.send(privateText(resident(99_001), '第一中学食堂的饭菜太贵了'));

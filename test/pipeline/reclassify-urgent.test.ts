@@ -43,7 +43,7 @@ describe('re-classification that finds a report urgent', () => {
     llm.setMode('ok');
     llm.setResponder(() => ({ category: 'facilities', kind: 'complaint', urgent: true, unit: '第二中学', summary: '二中教室屋顶漏水有坍塌危险', language: 'zh' }));
     expect(await h.app.pipeline.reclassifyPass()).toBe(1);
-    await h.app.settle();
+    await h.app.runner.settle();
 
     const after = h.app.problems.get(report.problemId)!;
     expect(after.urgent).toBe(true);

@@ -24,14 +24,14 @@ describe('the daily overdue reminder (督办)', () => {
     // 09:00 on Monday: nothing is overdue yet, so nothing is sent.
     now = Date.UTC(2026, 10, 2, 1, 30);
     await h.app.scheduler.runDue();
-    await h.app.settle();
+    await h.app.runner.settle();
     const before = h.texts(STAFF_CHAT).length;
     expect(h.texts(STAFF_CHAT).some((t) => t.includes('督办提醒'))).toBe(false);
 
     // Monday a week later, 09:30: problem `late` is four days past its deadline.
     now = Date.UTC(2026, 10, 9, 1, 30);
     await h.app.scheduler.runDue();
-    await h.app.settle();
+    await h.app.runner.settle();
     const reminders = h.texts(STAFF_CHAT).slice(before).filter((t) => t.includes('督办提醒'));
     expect(reminders).toHaveLength(1);
     expect(reminders[0]).toContain(`#${late}`);
@@ -42,13 +42,13 @@ describe('the daily overdue reminder (督办)', () => {
     // Running again the same day sends nothing more.
     now += 3_600_000;
     await h.app.scheduler.runDue();
-    await h.app.settle();
+    await h.app.runner.settle();
     expect(h.texts(STAFF_CHAT).filter((t) => t.includes('督办提醒'))).toHaveLength(1);
 
     // The next day, another one.
     now += DAY;
     await h.app.scheduler.runDue();
-    await h.app.settle();
+    await h.app.runner.settle();
     expect(h.texts(STAFF_CHAT).filter((t) => t.includes('督办提醒'))).toHaveLength(2);
   });
 });

@@ -97,7 +97,7 @@ describe('the sandbox', () => {
     const open = db.prepare(`SELECT id FROM problems WHERE responsible_unit_id = 'sx' AND merged_into IS NULL AND status NOT IN ('resolved', 'closed') ORDER BY id`).pluck().all() as number[];
     expect([...(list.text ?? '').matchAll(/#(\d+)/g)].map((m) => Number(m[1])).sort((a, b) => a - b)).toEqual(open);
     // What the bot posted at start to the seeded groups (督办, weekly lines) was accepted by the emulator.
-    await sandbox.app.settle();
+    await sandbox.app.runner.settle();
     expect(count(`SELECT COUNT(*) FROM outbox WHERE state = 'undeliverable' AND chat_id < 0`)).toBe(0);
   });
 

@@ -12,12 +12,12 @@ describe('a newly installed bot', () => {
     let now = Date.UTC(2026, 10, 4, 2);
     h = await createHarness({ now: () => now });
     await h.app.scheduler.runDue();
-    await h.app.settle();
+    await h.app.runner.settle();
     expect(h.sent(STAFF_CHAT)).toHaveLength(0);
     // The next Monday, 09:05.
     now = Date.UTC(2026, 10, 9, 1, 5);
     await h.app.scheduler.runDue();
-    await h.app.settle();
+    await h.app.runner.settle();
     // A quiet week: the digest is text only (no chart without reports), about the week just ended.
     expect(h.sent(STAFF_CHAT).length).toBeGreaterThan(0);
     expect(h.texts(STAFF_CHAT).join('\n')).toContain('每周简报 · 2026-W45');

@@ -19,7 +19,7 @@ describe('the escalation ladder (督办) for units', () => {
     const tick = async (to: number) => {
       now = to;
       await h.app.scheduler.runDue();
-      await h.app.settle();
+      await h.app.runner.settle();
     };
     const unitTexts = () => h.texts(UNIT_A_CHAT).join('\n---\n');
     const count = (word: string) => h.texts(UNIT_A_CHAT).filter((t) => t.includes(word)).length;
@@ -71,7 +71,7 @@ describe('the escalation ladder (督办) for units', () => {
     await h.send(callback(UNIT_A_CHAT, principalA, `ua:acc:${id}`));
     now += 30 * HOUR;
     await h.app.scheduler.runDue();
-    await h.app.settle();
+    await h.app.runner.settle();
     expect(h.texts(UNIT_A_CHAT).some((t) => t.includes('未签收'))).toBe(false);
   });
 });

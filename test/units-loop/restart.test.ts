@@ -9,7 +9,7 @@ import { principalA, staffMember, UNIT_A_CHAT } from './kit.ts';
 const apps: App[] = [];
 let dir: ReturnType<typeof tempDir> | undefined;
 afterEach(async () => {
-  for (const app of apps.splice(0)) await app.stop();
+  for (const app of apps.splice(0)) await app.runner.stop();
   dir?.cleanup();
 });
 
@@ -22,7 +22,7 @@ async function boot(path: string) {
   app.sender.start();
   const send = async (update: Parameters<App['bot']['handleUpdate']>[0]) => {
     await app.bot.handleUpdate(update);
-    await app.settle();
+    await app.runner.settle();
   };
   const texts = (chatId: number) => calls.filter((c) => c.method === 'sendMessage' && c.payload.chat_id === chatId).map((c) => String(c.payload.text));
   return { app, send, texts };
@@ -35,7 +35,7 @@ describe('a unit chat after a restart', () => {
     await bot.send(groupText(STAFF_CHAT, staffMember, '/bind 实验小学'));
     const code = /\/bind ([0-9a-f]{20})/.exec(bot.texts(STAFF_CHAT).at(-1)!)![1]!;
     await bot.send(groupText(UNIT_A_CHAT, principalA, `/bind ${code}`));
-    await bot.app.stop();
+    await bot.app.runner.stop();
     apps.pop();
 
     bot = await boot(dir.dir);

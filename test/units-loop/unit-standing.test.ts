@@ -97,7 +97,7 @@ describe('a unit chat\'s own ranking, weekly line and ledger', () => {
     const { late, clock } = await week();
     clock.now = NEXT_MONDAY_9 + 60_000;
     await h.app.scheduler.runDue();
-    await h.app.settle();
+    await h.app.runner.settle();
     const weekly = h.texts(UNIT_A_CHAT).filter((t) => t.includes('本单位周报'));
     expect(weekly).toHaveLength(1);
     expect(weekly[0]).toContain('2026-W45');
@@ -106,7 +106,7 @@ describe('a unit chat\'s own ranking, weekly line and ledger', () => {
     expect(weekly[0]).toContain(`#${late}`);
     expect(weekly[0]).not.toContain('第一中学');
     await h.app.scheduler.runDue();
-    await h.app.settle();
+    await h.app.runner.settle();
     expect(h.texts(UNIT_A_CHAT).filter((t) => t.includes('本单位周报'))).toHaveLength(1);
   });
 

@@ -71,7 +71,7 @@ export async function createWebWorld(options: WebWorldOptions = {}): Promise<Web
     base,
     server,
     staff: (command) => h.send(groupText(STAFF_CHAT, staffMember, command)),
-    settle: () => app.settle(),
+    settle: () => app.runner.settle(),
     async close() {
       await server.close();
       await h.close();
