@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -101,11 +101,16 @@ export async function runIntake(scenario: IntakeScenario, log: (line: string) =>
   llm.setResponder(labelResponder(stream));
   const dir = mkdtempSync(join(tmpdir(), 'minyi-bench-intake-'));
   const dbPath = join(dir, 'minyi.sqlite');
+  // An empty knowledge base: this bench counts tickets in the replies, and a question answered from the base gets
+  // its one reply without a ticket (as in the fault tests' world).
+  const knowledgeDir = join(dir, 'knowledge');
+  mkdirSync(knowledgeDir);
   const bot = startBot(
     {
       BOT_TOKEN: TOKEN,
       TELEGRAM_API_ROOT: telegram.apiRoot,
       DATABASE_PATH: dbPath,
+      KNOWLEDGE_DIR: knowledgeDir,
       STAFF_CHAT_IDS: String(STAFF_CHAT),
       OPENAI_API_KEY: 'sk-bench',
       OPENAI_BASE_URL: llm.baseURL,
