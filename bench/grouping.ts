@@ -45,7 +45,7 @@ async function main(): Promise<void> {
       const unit = unitId ? units.get(unitId) : undefined;
       return [...(unit ? [unit.name, ...unit.aliases] : []), ...(written ? [written] : [])];
     };
-    const grouping = createGrouping(db, problems, deadlines, { recurringWithinMs: 30 * DAY, widespreadMinResidents: 5, widespreadWithinMs: 7 * DAY }, names);
+    const grouping = createGrouping(problems, deadlines, { recurringWithinMs: 30 * DAY, widespreadMinResidents: 5, widespreadWithinMs: 7 * DAY }, names);
     const random = seededRandom(11);
     const directory = units.all().filter((u) => u.type !== 'bureau_office');
     const warm = quick ? 1500 : 4000;

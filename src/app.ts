@@ -225,7 +225,7 @@ export function createApp(options: AppOptions): App {
         vectors: createVectorStore(db),
       }
     : undefined;
-  const grouping = createGrouping(db, problems, deadlines, {
+  const grouping = createGrouping(problems, deadlines, {
     recurringWithinMs: config.problems.recurringWithinMs,
     widespreadMinResidents: config.problems.widespreadMinResidents,
     widespreadWithinMs: config.problems.widespreadWithinMs,

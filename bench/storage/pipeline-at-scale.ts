@@ -79,7 +79,7 @@ async function run(db: Db, storage: GeneratedStorage, texts: string[], labels: C
   const outbox = createOutbox(db, now);
   const deadlines = loadDeadlineRule(catalogue, 'Asia/Shanghai');
   const replies = createReplies(tr, catalogue, deadlines);
-  const grouping = createGrouping(db, problems, deadlines, { recurringWithinMs: 30 * DAY, widespreadMinResidents: 5, widespreadWithinMs: 7 * DAY }, (unitId, written) => {
+  const grouping = createGrouping(problems, deadlines, { recurringWithinMs: 30 * DAY, widespreadMinResidents: 5, widespreadWithinMs: 7 * DAY }, (unitId, written) => {
     const unit = unitId ? units.get(unitId) : undefined;
     return [...(unit ? [unit.name, ...unit.aliases] : []), ...(written ? [written] : [])];
   });

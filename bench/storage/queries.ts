@@ -84,7 +84,7 @@ async function timeQueries(results: ResultSet, db: Db, storage: GeneratedStorage
   const reports = createReportStore(db);
   const views = createStaffViews(tr, catalogue, units, TIMEZONE);
   // As in src/app.ts: /problem N also lists open problems that may be the same matter.
-  const grouping = createGrouping(db, problems, loadDeadlineRule(catalogue, TIMEZONE), { recurringWithinMs: 30 * 86_400_000, widespreadMinResidents: 5, widespreadWithinMs: 7 * 86_400_000 }, (unitId, written) => {
+  const grouping = createGrouping(problems, loadDeadlineRule(catalogue, TIMEZONE), { recurringWithinMs: 30 * 86_400_000, widespreadMinResidents: 5, widespreadWithinMs: 7 * 86_400_000 }, (unitId, written) => {
     const unit = unitId ? units.get(unitId) : undefined;
     return [...(unit ? [unit.name, ...unit.aliases] : []), ...(written ? [written] : [])];
   });

@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { readJsonLines } from './cli-config.ts';
 import pino from 'pino';
 import { z } from 'zod';
-import { crossValidate, evaluate, formatReport, type EvaluationRow } from '../classify/metrics.ts';
-import { createOfflineClassifier, loadExamples } from '../classify/offline/offline-classifier.ts';
+import { evaluate, formatReport, type EvaluationRow } from '../classify/metrics.ts';
+import { crossValidateOffline } from '../classify/offline/cross-validation.ts';
+import { loadExamples } from '../classify/offline/offline-classifier.ts';
 import { KINDS } from '../domain/classification.ts';
 import { loadCatalogue } from '../domain/categories.ts';
 import { loadSubtopics } from '../domain/subtopics.ts';
@@ -33,15 +34,7 @@ function crossValidation(folds: number, json: boolean): void {
   const catalogue = loadCatalogue();
   const subtopics = loadSubtopics(catalogue);
   const examples = loadExamples();
-  const report = crossValidate(
-    examples,
-    folds,
-    (train) => {
-      const model = createOfflineClassifier({ catalogue, subtopics, examples: train });
-      return { classify: (text) => model.classifySync(text), subtopicWithin: (text, category) => model.bestSubtopic(text, category)?.subtopic ?? null };
-    },
-    catalogue.ids,
-  );
+  const report = crossValidateOffline(examples, folds, catalogue, subtopics);
   if (json) process.stdout.write(`${JSON.stringify({ folds, examples: examples.length, ...report })}\n`);
   else process.stdout.write(`${folds}-fold cross-validation of the offline classifier on ${examples.length} examples\n${formatReport(report)}\n`);
 }

@@ -1,4 +1,3 @@
-import type { Db } from '../db/database.ts';
 import { DAY } from '../domain/time.ts';
 import type { ProblemKind } from '../domain/classification.ts';
 import type { DeadlineRule } from '../domain/deadlines.ts';
@@ -123,7 +122,6 @@ export type UnitNames = (unitId: string | null, written: string | null) => reado
 
 /** `titles`: the ledger-title rule (src/problems/ledger-title.ts); without it, a new problem is titled by its report's summary. */
 export function createGrouping(
-  db: Db,
   store: ProblemStore,
   deadlines: DeadlineRule,
   rules: GroupingRules,
@@ -131,8 +129,6 @@ export function createGrouping(
   titles: LedgerTitles = summaryTitles,
   options: GroupingOptions = {},
 ): Grouping {
-  const linkReport = db.prepare('UPDATE reports SET problem_id = ? WHERE id = ?');
-
   // A problem's sample texts are compared with every new report at its unit: their features are worth
   // keeping. Bounded, oldest entries dropped first (a Map iterates in insertion order).
   const memo = new Map<string, TextFeatures>();
@@ -351,7 +347,7 @@ export function createGrouping(
         store.record(problemId, { at: now, actor: { type: 'system' }, action: 'created', toStatus: 'new', note: `#${report.id}`, data: { reportId: report.id } });
       }
 
-      linkReport.run(problemId, report.id);
+      store.attachReport(report.id, problemId);
       if (report.vector && options.vectors) options.vectors.store.refreshProblemVector(problemId, options.vectors.model, now);
       store.recount(problemId);
       // A joined problem's title follows the latest model title, or is rebuilt when its subtopic or unit changed.

@@ -162,6 +162,8 @@ export interface ProblemStore {
   sampleTextsOf(problemIds: readonly number[], limit: number): Map<number, string[]>;
   /** The same latest reports' texts, and the subtopics they were given (a problem's own subtopic is its first report's). */
   samplesOf(problemIds: readonly number[], limit: number): Map<number, { texts: string[]; subtopics: Set<string> }>;
+  /** The report now belongs to this problem (grouping's decision); recount afterwards. */
+  attachReport(reportId: number, problemId: number): void;
   /** Recount reports and distinct residents, first and last report time. */
   recount(problemId: number): void;
   distinctResidentsSince(problemId: number, since: number): number;
@@ -211,6 +213,7 @@ export function createProblemStore(db: Db): ProblemStore {
        ORDER BY received_at DESC, id DESC LIMIT ?)
      ORDER BY j.key, r.received_at DESC, r.id DESC`,
   );
+  const attach = db.prepare('UPDATE reports SET problem_id = ? WHERE id = ?');
   const recountStatement = db.prepare(
     `UPDATE problems SET
        report_count = (SELECT COUNT(*) FROM reports WHERE problem_id = @id),
@@ -301,6 +304,7 @@ export function createProblemStore(db: Db): ProblemStore {
       return new Map([...samples(problemIds, limit)].map(([id, sample]) => [id, sample.texts]));
     },
     samplesOf: samples,
+    attachReport: (reportId, problemId) => void attach.run(problemId, reportId),
     recount: (problemId) => void recountStatement.run({ id: problemId }),
     distinctResidentsSince: (problemId, since) => (distinctSince.get(problemId, since) as { n: number }).n,
     record(problemId, event) {

@@ -62,7 +62,6 @@ describe('grouping at one unit: someone with dyed hair is not the hair in the fo
     db = handle;
     const units = createUnitRegistry(handle, () => T0);
     const grouping = createGrouping(
-      handle,
       createProblemStore(handle),
       loadDeadlineRule(loadCatalogue(), 'Asia/Shanghai'),
       { recurringWithinMs: 30 * DAY, widespreadMinResidents: 5, widespreadWithinMs: 7 * DAY },

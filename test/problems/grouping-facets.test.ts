@@ -27,7 +27,6 @@ function setUp(facets?: FacetVocabulary) {
     return [...(unit ? [unit.name, ...unit.aliases] : []), ...(written ? [written] : [])];
   };
   const grouping = createGrouping(
-    db,
     createProblemStore(db),
     loadDeadlineRule(loadCatalogue(), 'Asia/Shanghai'),
     { recurringWithinMs: 30 * DAY, widespreadMinResidents: 5, widespreadWithinMs: 7 * DAY },

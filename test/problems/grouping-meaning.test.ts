@@ -20,7 +20,6 @@ function setUp(): { db: Db; grouping: Grouping; problems: ProblemStore; units: U
   const units = createUnitRegistry(db, () => T0);
   const problems = createProblemStore(db);
   const grouping = createGrouping(
-    db,
     problems,
     loadDeadlineRule(loadCatalogue(), 'Asia/Shanghai'),
     { recurringWithinMs: 30 * DAY, widespreadMinResidents: 5, widespreadWithinMs: 7 * DAY },

@@ -32,7 +32,6 @@ function setUp(titles?: LedgerTitles) {
     return [...(unit ? [unit.name, ...unit.aliases] : []), ...(written ? [written] : [])];
   };
   const grouping: Grouping = createGrouping(
-    db,
     createProblemStore(db),
     loadDeadlineRule(loadCatalogue(), 'Asia/Shanghai'),
     { recurringWithinMs: 30 * DAY, widespreadMinResidents: 5, widespreadWithinMs: 7 * DAY },

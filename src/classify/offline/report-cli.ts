@@ -8,7 +8,8 @@
 import { parseArgs } from 'node:util';
 import { loadCatalogue } from '../../domain/categories.ts';
 import { loadSubtopics } from '../../domain/subtopics.ts';
-import { crossValidate, evaluate, formatReport } from '../metrics.ts';
+import { evaluate, formatReport } from '../metrics.ts';
+import { crossValidateOffline } from './cross-validation.ts';
 import { createOfflineClassifier, loadExamples } from './offline-classifier.ts';
 import type { LabelledExample, OfflineClassifier } from './offline-classifier.ts';
 
@@ -74,15 +75,7 @@ const { classifier } = training;
 const allTexts = [...examples, ...holdout].map((row) => row.text);
 const perReport = timeClassify(classifier, allTexts);
 
-const crossValidation = crossValidate(
-  examples,
-  folds,
-  (train) => {
-    const model = createOfflineClassifier({ catalogue, subtopics, examples: train });
-    return { classify: (text) => model.classifySync(text), subtopicWithin: (text, category) => model.bestSubtopic(text, category)?.subtopic ?? null };
-  },
-  catalogue.ids,
-);
+const crossValidation = crossValidateOffline(examples, folds, catalogue, subtopics);
 const holdoutReport = evaluate(
   holdout.map((expected) => ({ expected, actual: classifier.classifySync(expected.text) })),
   catalogue.ids,
