@@ -86,7 +86,7 @@ import { createUnitRegistry, type UnitRegistry } from './units/unit-registry.ts'
 import { createKnowledgeFeature, resolvedInquiryButtons } from './bot/features/knowledge.ts';
 import { createMetaStore } from './db/meta-store.ts';
 import { createSemanticRanker } from './knowledge/semantic.ts';
-import { createEntryVectorStore } from './knowledge/entry-vectors.ts';
+import { createEntryVectorStore } from './knowledge/entry-vector-store.ts';
 import { createKnowledgeAnswerer } from './knowledge/answering.ts';
 import { createKnowledgeFolder } from './knowledge/knowledge-folder.ts';
 import { createKnowledgeStore } from './knowledge/knowledge-store.ts';

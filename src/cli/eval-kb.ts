@@ -6,7 +6,7 @@ import { KINDS } from '../domain/classification.ts';
 import { createOpenAiEmbedder } from '../classify/embedder.ts';
 import { openDatabase } from '../db/database.ts';
 import { createKnowledgeAnswerer, type AnswerComposer, type KnowledgeOutcome } from '../knowledge/answering.ts';
-import { createEntryVectorStore } from '../knowledge/entry-vectors.ts';
+import { createEntryVectorStore } from '../knowledge/entry-vector-store.ts';
 import { createSemanticRanker, type SemanticRanker } from '../knowledge/semantic.ts';
 import { createKnowledgeFolder } from '../knowledge/knowledge-folder.ts';
 import { scoreKb } from '../knowledge/scoring.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { dot, type Embedder } from '../problems/vector-store.ts';
-import type { EntryVectorStore } from './entry-vectors.ts';
+import type { EntryVectorStore } from './entry-vector-store.ts';
 import type { KnowledgeEntry } from './knowledge-base.ts';
 
 /**

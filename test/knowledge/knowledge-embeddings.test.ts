@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createOpenAiEmbedder } from '../../src/classify/embedder.ts';
 import { openDatabase, type Db } from '../../src/db/database.ts';
 import { createKnowledgeAnswerer } from '../../src/knowledge/answering.ts';
-import { createEntryVectorStore } from '../../src/knowledge/entry-vectors.ts';
+import { createEntryVectorStore } from '../../src/knowledge/entry-vector-store.ts';
 import { createKnowledgeFolder, type KnowledgeFolder } from '../../src/knowledge/knowledge-folder.ts';
 import { createLlmComposer } from '../../src/knowledge/llm-composer.ts';
 import { createSemanticRanker, fuseRankings } from '../../src/knowledge/semantic.ts';
