@@ -2,6 +2,7 @@ import type { Db } from '../db/database.ts';
 import type { Language } from '../domain/classification.ts';
 import type { Translator } from '../i18n/i18n.ts';
 import { HOUR } from '../domain/time.ts';
+import { createUnitDispatchStore } from '../units/unit-dispatch-store.ts';
 
 export interface UnitWork {
   unitId: string;
@@ -16,39 +17,28 @@ export interface UnitWork {
   reviewsRejected: number;
 }
 
-/** How units handled what was dispatched to them in a period: sign-for time, returns, extensions, rejected reviews. */
+/**
+ * How units handled what was dispatched to them in a period: sign-for time, returns, extensions, rejected reviews.
+ * The counts are the unit dispatch store's (built here from `db`); this adds the median and merges them per unit.
+ */
 export function createUnitWorkQueries(db: Db, signWithin: { normalMs: number; urgentMs: number }) {
-  const dispatches = db.prepare(
-    `SELECT d.unit_id AS unitId, COUNT(*) AS dispatched, COUNT(d.signed_at) AS signed,
-            SUM(CASE WHEN d.signed_at IS NOT NULL AND d.signed_at - d.dispatched_at <= (CASE WHEN p.urgent THEN ? ELSE ? END) THEN 1 ELSE 0 END) AS signedInTime,
-            COUNT(d.returned_at) AS returned
-     FROM unit_dispatches d JOIN problems p ON p.id = d.problem_id
-     WHERE d.dispatched_at >= ? AND d.dispatched_at < ? GROUP BY d.unit_id`,
-  );
-  // The median, not the mean: one dispatch signed after a holiday week would otherwise hide a unit's usual hours.
-  const signDelays = db.prepare(
-    `SELECT unit_id AS unitId, signed_at - dispatched_at AS ms FROM unit_dispatches
-     WHERE dispatched_at >= ? AND dispatched_at < ? AND signed_at IS NOT NULL ORDER BY unit_id, ms`,
-  );
-  const requests = db.prepare(
-    `SELECT unit_id AS unitId, SUM(kind = 'extend') AS extensions, SUM(kind = 'submit' AND state = 'refused') AS reviewsRejected
-     FROM unit_requests WHERE created_at >= ? AND created_at < ? GROUP BY unit_id`,
-  );
+  const store = createUnitDispatchStore(db);
   return {
     work(period: { start: number; end: number }): UnitWork[] {
       const byUnit = new Map<string, UnitWork>();
       const blank = (unitId: string): UnitWork => ({ unitId, dispatched: 0, signed: 0, signedInTime: 0, medianSignHours: null, returned: 0, extensions: 0, reviewsRejected: 0 });
+      // The median, not the mean: one dispatch signed after a holiday week would otherwise hide a unit's usual hours.
       const delays = new Map<string, number[]>();
-      for (const r of signDelays.all(period.start, period.end) as Array<{ unitId: string; ms: number }>) {
+      for (const r of store.signDelays(period)) {
         const list = delays.get(r.unitId) ?? [];
         list.push(r.ms);
         delays.set(r.unitId, list);
       }
-      for (const r of dispatches.all(signWithin.urgentMs, signWithin.normalMs, period.start, period.end) as Array<{ unitId: string; dispatched: number; signed: number; signedInTime: number; returned: number }>) {
+      for (const r of store.dispatchTally(period, signWithin)) {
         const median = medianOf(delays.get(r.unitId) ?? []);
         byUnit.set(r.unitId, { ...blank(r.unitId), dispatched: r.dispatched, signed: r.signed, signedInTime: r.signedInTime, medianSignHours: median === null ? null : median / HOUR, returned: r.returned });
       }
-      for (const r of requests.all(period.start, period.end) as Array<{ unitId: string; extensions: number; reviewsRejected: number }>) {
+      for (const r of store.requestTally(period)) {
         byUnit.set(r.unitId, { ...(byUnit.get(r.unitId) ?? blank(r.unitId)), extensions: r.extensions, reviewsRejected: r.reviewsRejected });
       }
       return [...byUnit.values()].sort((a, b) => b.dispatched - a.dispatched || a.unitId.localeCompare(b.unitId));

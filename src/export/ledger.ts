@@ -8,10 +8,10 @@ import { recentPeriod, type Period } from '../domain/periods.ts';
 import { formatDate } from '../domain/time.ts';
 import { isOverdue, type CloseReason, type ProblemStatus } from '../problems/problem.ts';
 import type { UnitRegistry } from '../units/unit-registry.ts';
-import type { ProblemRow } from '../problems/problem-store.ts';
 import { cellText, csvLine, looksLikeFormula, UTF8_BOM } from './cells.ts';
 import { redactPersonalData } from '../domain/redact.ts';
 import { dateTimeFormatter } from '../domain/time.ts';
+import { createLedgerQueries, type LedgerPages, type LedgerProblemRow } from './ledger-queries.ts';
 
 /**
  * The ledger (台账): the problem list and the reports behind it as staff keep them, an Excel workbook
@@ -125,32 +125,6 @@ const REPORT_COLUMNS: Column[] = [
   { header: '原文', width: 60 },
 ];
 
-/** A problem row plus how many of its reports fall in the ledger's period. */
-type LedgerProblemRow = ProblemRow & { in_period: number };
-
-interface ReportRow {
-  id: number;
-  problem_id: number | null;
-  received_at: number;
-  category: string | null;
-  kind: Kind | null;
-  urgent: number | null;
-  unit_id: string | null;
-  unit_written: string | null;
-  summary: string | null;
-  text: string | null;
-}
-
-const PROBLEM_FIELDS = `p.id, p.title, p.category, p.subtopic, p.kind, p.unit_id, p.unit_written, p.urgent, p.status, p.close_reason, p.responsible_unit_id,
-  p.deadline_at, p.report_count, p.resident_count, p.first_report_at, p.last_report_at, p.recurring, p.widespread,
-  p.first_response_at, p.resolved_at, p.closed_at, p.merged_into, p.created_at`;
-// Named columns only: the reports table also holds chat_id and resident_id, which never leave it.
-const REPORT_FIELDS = 'id, problem_id, received_at, category, kind, urgent, unit_id, unit_written, summary, text';
-// Chit-chat ("lol", greetings, spam) is not feedback and stays out of the ledger; praise is in it, with no problem.
-const FEEDBACK_ONLY = "(kind IS NULL OR kind <> 'chitchat')";
-// A unit's ledger: the problems its units are responsible for (@units: a JSON array of unit ids), never merged ones.
-const UNIT_PROBLEMS = `SELECT id FROM problems WHERE responsible_unit_id IN (SELECT value FROM json_each(@units)) AND merged_into IS NULL`;
-
 /** The period a ledger covers, or undefined for everything. */
 export function ledgerPeriod(period: LedgerPeriodName | Period, now: number, timezone: string): Period | undefined {
   if (typeof period !== 'string') return period;
@@ -159,10 +133,7 @@ export function ledgerPeriod(period: LedgerPeriodName | Period, now: number, tim
 
 /** How many reports a ledger would hold: cheap (an index count), so the size limit is checked before any work. */
 export function ledgerSize(db: Db, period: Period | undefined): number {
-  const row = period
-    ? db.prepare('SELECT COUNT(*) AS n FROM reports WHERE received_at >= ? AND received_at < ?').get(period.start, period.end)
-    : db.prepare('SELECT COUNT(*) AS n FROM reports').get();
-  return (row as { n: number }).n;
+  return createLedgerQueries(db).reportCount(period);
 }
 
 /**
@@ -174,7 +145,8 @@ export async function buildLedger(db: Db, options: LedgerOptions): Promise<Ledge
   const { now, timezone } = options;
   const period = ledgerPeriod(options.period, now, timezone);
   const limit = options.maxReports ?? MAX_LEDGER_REPORTS;
-  const size = ledgerSize(db, period);
+  const queries = createLedgerQueries(db);
+  const size = queries.reportCount(period);
   if (size > limit) throw new LedgerTooLargeError(size, limit);
 
   const chunks: Buffer[] = [];
@@ -186,10 +158,10 @@ export async function buildLedger(db: Db, options: LedgerOptions): Promise<Ledge
 
   const cells = cellMakers(options);
   const csv: string[] = [UTF8_BOM];
-  const scope = options.unitIds ? JSON.stringify(options.unitIds) : undefined;
-  const problems = await writeProblems(db, workbook, csv, period, cells, now, scope);
-  const reports = await writeReports(db, workbook, period, cells, scope);
-  await writeMedia(db, workbook, period, cells, scope);
+  const pages = queries.pages({ ...(period && { period }), ...(options.unitIds && { unitIds: options.unitIds }) });
+  const problems = await writeProblems(pages, workbook, csv, period, cells, now);
+  const reports = await writeReports(pages, workbook, cells);
+  await writeMedia(pages, workbook, cells, options.unitIds !== undefined);
 
   await workbook.commit();
   return {
@@ -234,21 +206,11 @@ async function* paged<R extends { id: number }>(read: (afterId: number) => R[], 
   }
 }
 
-async function writeProblems(db: Db, workbook: WorkbookWriter, csv: string[], period: Period | undefined, cell: CellMakers, now: number, scope: string | undefined): Promise<number> {
+async function writeProblems(pages: LedgerPages, workbook: WorkbookWriter, csv: string[], period: Period | undefined, cell: CellMakers, now: number): Promise<number> {
   const columns = period ? [...PROBLEM_COLUMNS.slice(0, 14), IN_PERIOD_COLUMN, ...PROBLEM_COLUMNS.slice(14)] : PROBLEM_COLUMNS;
   const sheet = openSheet(workbook, '问题清单', columns);
   csv.push(csvLine(columns.map((c) => c.header)));
-  const statement = period
-    ? db.prepare(
-        `SELECT ${PROBLEM_FIELDS}, r.n AS in_period
-         FROM (SELECT problem_id, COUNT(*) AS n FROM reports
-               WHERE received_at >= @start AND received_at < @end AND problem_id > @after ${scope ? `AND problem_id IN (${UNIT_PROBLEMS})` : ''}
-               GROUP BY problem_id ORDER BY problem_id LIMIT @page) r
-         JOIN problems p ON p.id = r.problem_id
-         ORDER BY p.id`,
-      )
-    : db.prepare(`SELECT ${PROBLEM_FIELDS}, p.report_count AS in_period FROM problems p WHERE p.id > @after ${scope ? `AND p.id IN (${UNIT_PROBLEMS})` : ''} ORDER BY p.id LIMIT @page`);
-  const rows = paged((after) => statement.all({ after, page: PAGE, ...(period && { start: period.start, end: period.end }), ...(scope && { units: scope }) }) as LedgerProblemRow[]);
+  const rows = paged((after) => pages.problems(after, PAGE));
 
   let count = 0;
   for await (const row of rows) {
@@ -286,18 +248,9 @@ async function writeProblems(db: Db, workbook: WorkbookWriter, csv: string[], pe
   return count;
 }
 
-async function writeReports(db: Db, workbook: WorkbookWriter, period: Period | undefined, cell: CellMakers, scope: string | undefined): Promise<number> {
+async function writeReports(pages: LedgerPages, workbook: WorkbookWriter, cell: CellMakers): Promise<number> {
   const sheet = openSheet(workbook, '反映记录', REPORT_COLUMNS);
-  const unitOnly = scope ? `AND problem_id IN (${UNIT_PROBLEMS})` : '';
-  const statement = period
-    ? db.prepare(`SELECT ${REPORT_FIELDS} FROM reports WHERE received_at >= @start AND received_at < @end AND id > @after AND ${FEEDBACK_ONLY} ${unitOnly} ORDER BY id LIMIT @page`)
-    : db.prepare(`SELECT ${REPORT_FIELDS} FROM reports WHERE id > @after AND ${FEEDBACK_ONLY} ${unitOnly} ORDER BY id LIMIT @page`);
-  // Paging by id starts just below the period's first report (found through the received_at index), so
-  // reading a month does not walk the years before it.
-  const before = period
-    ? ((db.prepare('SELECT MIN(id) AS id FROM reports WHERE received_at >= ? AND received_at < ?').get(period.start, period.end) as { id: number | null }).id ?? 1) - 1
-    : 0;
-  const rows = paged((after) => statement.all({ after, page: PAGE, ...(period && { start: period.start, end: period.end }), ...(scope && { units: scope }) }) as ReportRow[], before);
+  const rows = paged((after) => pages.reports(after, PAGE), pages.reportsStartAfter());
   let count = 0;
   for await (const row of rows) {
     count++;
@@ -338,33 +291,13 @@ const ZH_MEDIA_STATE: Record<string, string> = {
   erased: '已删除',
 };
 
-interface MediaRow {
-  report_id: number;
-  problem_id: number | null;
-  received_at: number;
-  kind: string;
-  duration: number | null;
-  file_id: string | null;
-  transcript: string | null;
-  description: string | null;
-  job_state: string | null;
-  skip_reason: string | null;
-}
-
 /**
  * Voice notes and photos behind the reports (issue 16): by file id (staff fetch the original with the bot) and what
  * was heard or seen in them. A unit's ledger gets no file ids: the original may carry a voice or a face.
  */
-async function writeMedia(db: Db, workbook: WorkbookWriter, period: Period | undefined, cell: CellMakers, scope: string | undefined): Promise<number> {
+async function writeMedia(pages: LedgerPages, workbook: WorkbookWriter, cell: CellMakers, forUnits: boolean): Promise<number> {
   const sheet = openSheet(workbook, '语音与图片', MEDIA_COLUMNS);
-  const unitOnly = scope ? `AND r.problem_id IN (${UNIT_PROBLEMS})` : '';
-  const inPeriod = period ? 'AND r.received_at >= @start AND r.received_at < @end' : '';
-  const statement = db.prepare(
-    `SELECT m.report_id AS id, m.report_id, r.problem_id, r.received_at, m.kind, m.duration, m.file_id, m.transcript, m.description, m.job_state, m.skip_reason
-     FROM report_media m JOIN reports r ON r.id = m.report_id
-     WHERE m.report_id > @after ${inPeriod} AND (r.kind IS NULL OR r.kind <> 'chitchat') ${unitOnly} ORDER BY m.report_id LIMIT @page`,
-  );
-  const rows = paged((after) => statement.all({ after, page: PAGE, ...(period && { start: period.start, end: period.end }), ...(scope && { units: scope }) }) as Array<MediaRow & { id: number }>);
+  const rows = paged((after) => pages.media(after, PAGE));
   let count = 0;
   for await (const row of rows) {
     count++;
@@ -374,7 +307,7 @@ async function writeMedia(db: Db, workbook: WorkbookWriter, period: Period | und
       cell.dateTime(row.received_at),
       ZH_MEDIA_KIND[row.kind] ?? row.kind,
       row.duration ?? '',
-      scope ? '' : cellText(row.file_id),
+      forUnits ? '' : cellText(row.file_id),
       cell.written(row.transcript ?? row.description),
       row.file_id === null ? ZH_MEDIA_STATE.erased! : (ZH_MEDIA_STATE[row.skip_reason ?? row.job_state ?? ''] ?? ''),
     ]);

@@ -10,7 +10,7 @@ import { isOpen, isOverdue, STATUSES, type Problem } from '../problems/problem.t
 import type { ProblemFilter, ProblemQueries } from '../problems/problem-queries.ts';
 import type { ProblemStore } from '../problems/problem-store.ts';
 import type { UnitRegistry } from '../units/unit-registry.ts';
-import type { UnitScopeQueries } from './unit-scope.ts';
+import type { UnitScopeQueries } from './unit-scope-queries.ts';
 
 /**
  * The fixed set of questions the model may ask the database, each a function with a zod schema. The

@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.ts';
 import { HOUR, MINUTE } from '../domain/time.ts';
+import { createScheduleStore } from './schedule-store.ts';
 
 /**
  * Jobs that must happen once per period per chat (the weekly digest, a daily reminder), on a cron
@@ -119,9 +120,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const retryMs = options.retryMs ?? 5 * MINUTE;
   const entries = new Map<string, Entry>();
 
-  const doneChats = db.prepare('SELECT chat_id FROM schedule_runs WHERE job = ? AND period = ?').pluck();
-  const markDone = db.prepare('INSERT INTO schedule_runs (job, period, chat_id, done_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
-  const isDoneStatement = db.prepare('SELECT 1 FROM schedule_runs WHERE job = ? AND period = ? AND chat_id = ?').pluck();
+  const runs = createScheduleStore(db);
 
   let running = false;
   let timer: unknown;
@@ -142,7 +141,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     if (scheduledAt === undefined || scheduledAt < (options.notBefore?.() ?? -Infinity)) return undefined;
     const { job } = e;
     const period = job.period(scheduledAt);
-    const done = new Set(doneChats.all(job.name, period) as number[]);
+    const done = new Set(runs.doneChats(job.name, period));
     const due = [...new Set(job.chats())].filter((chatId) => !done.has(chatId));
     if (due.length === 0) return undefined;
     const run: JobRun = { job: job.name, period, scheduledAt, now: at };
@@ -153,7 +152,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         const committed = db
           .transaction(() => {
             // Someone else (another process, an earlier call) may have done it since we looked.
-            if (markDone.run(job.name, period, chatId, now()).changes === 0) return false;
+            if (!runs.markDone(job.name, period, chatId, now())) return false;
             job.commit(chatId, prepared, run);
             return true;
           })
@@ -236,6 +235,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     runDue,
     lastScheduledAt: (name, at = now()) => lastAt(entry(name), at),
     nextScheduledAt: (name, at = now()) => nextAt(entry(name), at),
-    isDone: (name, period, chatId) => isDoneStatement.get(name, period, chatId) !== undefined,
+    isDone: (name, period, chatId) => runs.isDone(name, period, chatId),
   };
 }

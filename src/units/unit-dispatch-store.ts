@@ -1,4 +1,8 @@
 import type { Db } from '../db/database.ts';
+import type { Period } from '../domain/periods.ts';
+
+/** The bounds of a period [start, end), UTC epoch ms. */
+type Span = Pick<Period, 'start' | 'end'>;
 
 /** A unit's request to the bureau about a problem dispatched to it: more time, or a review of its work. */
 export interface UnitRequest {
@@ -18,6 +22,23 @@ export interface UnitProblemDue {
   unitId: string;
   deadlineAt: number;
   title: string;
+}
+
+/** How a unit's dispatches of a span went: counted per unit. */
+export interface UnitDispatchTally {
+  unitId: string;
+  dispatched: number;
+  signed: number;
+  /** Signed within the sign-for window of the problem (urgent or not). */
+  signedInTime: number;
+  returned: number;
+}
+
+/** A unit's requests of a span: extensions asked for, reviews the bureau refused. */
+export interface UnitRequestTally {
+  unitId: string;
+  extensions: number;
+  reviewsRejected: number;
 }
 
 /**
@@ -47,6 +68,12 @@ export interface UnitDispatchStore {
   dueBy(by: number): UnitProblemDue[];
   /** A page of the units' live problems past their deadline at `asOf`, oldest deadline first, each with the total. */
   overdueOf(unitIds: readonly string[], asOf: number, limit: number): Array<{ id: number; title: string; deadlineAt: number; total: number }>;
+  /** Per unit, the dispatches sent in the span: how many, signed, signed within `signWithin` (urgent problems: `urgentMs`), returned. */
+  dispatchTally(span: Span, signWithin: { normalMs: number; urgentMs: number }): UnitDispatchTally[];
+  /** Per unit, the ms from dispatch to sign-for of the span's signed dispatches, ordered by unit, then ascending. */
+  signDelays(span: Span): Array<{ unitId: string; ms: number }>;
+  /** Per unit, the requests made in the span: extensions asked for, and submitted work whose review the bureau refused. */
+  requestTally(span: Span): UnitRequestTally[];
 }
 
 export function createUnitDispatchStore(db: Db): UnitDispatchStore {
@@ -84,6 +111,21 @@ export function createUnitDispatchStore(db: Db): UnitDispatchStore {
        AND status NOT IN ('resolved', 'closed') AND deadline_at < ?
      ORDER BY deadline_at, id LIMIT ?`,
   );
+  const dispatchTally = db.prepare(
+    `SELECT d.unit_id AS unitId, COUNT(*) AS dispatched, COUNT(d.signed_at) AS signed,
+            SUM(CASE WHEN d.signed_at IS NOT NULL AND d.signed_at - d.dispatched_at <= (CASE WHEN p.urgent THEN ? ELSE ? END) THEN 1 ELSE 0 END) AS signedInTime,
+            COUNT(d.returned_at) AS returned
+     FROM unit_dispatches d JOIN problems p ON p.id = d.problem_id
+     WHERE d.dispatched_at >= ? AND d.dispatched_at < ? GROUP BY d.unit_id`,
+  );
+  const signDelays = db.prepare(
+    `SELECT unit_id AS unitId, signed_at - dispatched_at AS ms FROM unit_dispatches
+     WHERE dispatched_at >= ? AND dispatched_at < ? AND signed_at IS NOT NULL ORDER BY unit_id, ms`,
+  );
+  const requestTally = db.prepare(
+    `SELECT unit_id AS unitId, SUM(kind = 'extend') AS extensions, SUM(kind = 'submit' AND state = 'refused') AS reviewsRejected
+     FROM unit_requests WHERE created_at >= ? AND created_at < ? GROUP BY unit_id`,
+  );
 
   return {
     dispatched: (problemId, unitId, at, chats) => void insertDispatch.run(problemId, unitId, at, chats),
@@ -98,5 +140,8 @@ export function createUnitDispatchStore(db: Db): UnitDispatchStore {
     unsigned: (dispatchedBy) => unsigned.all(dispatchedBy) as Array<{ id: number; problemId: number; unitId: string; dispatchedAt: number; urgent: number }>,
     dueBy: (by) => dueBy.all(by) as UnitProblemDue[],
     overdueOf: (unitIds, asOf, limit) => overdue.all(JSON.stringify(unitIds), asOf, limit) as Array<{ id: number; title: string; deadlineAt: number; total: number }>,
+    dispatchTally: (span, signWithin) => dispatchTally.all(signWithin.urgentMs, signWithin.normalMs, span.start, span.end) as UnitDispatchTally[],
+    signDelays: (span) => signDelays.all(span.start, span.end) as Array<{ unitId: string; ms: number }>,
+    requestTally: (span) => requestTally.all(span.start, span.end) as UnitRequestTally[],
   };
 }
