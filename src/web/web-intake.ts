@@ -6,6 +6,7 @@ import type { Language } from '../domain/classification.ts';
 import { sealContact, type Contact } from './contact.ts';
 import { savePhoto, type PhotoType } from './photo.ts';
 import { newToken, tokenHash } from './tokens.ts';
+import { createWebStore } from './web-store.ts';
 import { HOUR } from '../domain/time.ts';
 
 /** A report as the web page or the API hands it over, already checked (src/web/submission.ts). */
@@ -51,49 +52,31 @@ export function storedText(text: string, unit: string | undefined, language: Lan
 
 export function createWebIntake(db: Db, options: { mediaDir: string; contactKey: Buffer | undefined; now?: () => number }): WebIntake {
   const now = options.now ?? Date.now;
-  const insertResident = db.prepare(
-    `INSERT INTO residents (telegram_user_id, chat_id, language, language_chosen, created_at, channel) VALUES (NULL, 0, ?, 1, ?, 'web') RETURNING id`,
-  ).pluck();
-  const addressResident = db.prepare('UPDATE residents SET chat_id = ? WHERE id = ?');
-  // One report per web resident: message 1 of its address.
-  const insertReport = db.prepare(
-    `INSERT INTO reports (chat_id, message_id, resident_id, text, media_kind, media_file_id, reply_language, received_at, flooded)
-     VALUES (?, 1, ?, ?, ?, NULL, ?, ?, 0)`,
-  );
-  // The same report_media row a Telegram photo gets; there is no Telegram file id, the bytes are on disk.
-  const insertMedia = db.prepare(
-    `INSERT INTO report_media (report_id, kind, file_id, file_unique_id, duration, size, mime_type, needs_look, job_state, next_try_at)
-     VALUES (?, 'photo', NULL, NULL, NULL, ?, ?, 0, NULL, NULL)`,
-  );
-  const insertWeb = db.prepare(
-    `INSERT INTO web_reports (report_id, token_hash, submission_hash, contact_sealed, contact_kind, photo_path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const bySubmission = db.prepare('SELECT report_id, contact_sealed, created_at FROM web_reports WHERE submission_hash = ?');
-  const retire = db.prepare('UPDATE web_reports SET submission_hash = NULL WHERE report_id = ?');
-  const retoken = db.prepare('UPDATE web_reports SET token_hash = ? WHERE report_id = ?');
+  const web = createWebStore(db);
 
-  const store = db.transaction((submission: WebSubmission, submissionHash: string | null, photoPath: string | null): WebReceipt => {
+  const file = db.transaction((submission: WebSubmission, submissionHash: string | null, photoPath: string | null): WebReceipt => {
     const token = newToken();
     const contact = submission.contact ? (options.contactKey ? 'stored' : 'not_stored') : 'none';
     if (submissionHash) {
-      const earlier = bySubmission.get(submissionHash) as { report_id: number; contact_sealed: string | null; created_at: number } | undefined;
+      const earlier = web.earlierSubmission(submissionHash);
       // Past the window the same words are a new report; the old one keeps its token.
-      if (earlier && now() - earlier.created_at > RETRY_WINDOW_MS) retire.run(earlier.report_id);
+      if (earlier && now() - earlier.createdAt > RETRY_WINDOW_MS) web.retireSubmission(earlier.reportId);
       else if (earlier) {
         // The first answer may never have arrived: the same report, under a new token (the old one stops working).
-        retoken.run(tokenHash(token), earlier.report_id);
-        return { ticket: earlier.report_id, token, created: false, contact: earlier.contact_sealed ? 'stored' : contact };
+        web.setToken(earlier.reportId, tokenHash(token));
+        return { ticket: earlier.reportId, token, created: false, contact: earlier.contactStored ? 'stored' : contact };
       }
     }
     const at = now();
-    const residentId = insertResident.get(submission.language, at) as number;
+    const residentId = web.addResident(submission.language, at);
     const address = webAddress(residentId);
-    addressResident.run(address, residentId);
+    web.setAddress(residentId, address);
     const text = storedText(submission.text, submission.unit, submission.language);
-    const reportId = Number(insertReport.run(address, residentId, text, submission.photo ? 'photo' : null, submission.language, at).lastInsertRowid);
-    if (submission.photo) insertMedia.run(reportId, submission.photo.bytes.length, submission.photo.type.mime);
+    // One report per web resident: message 1 of its address.
+    const reportId = web.addReport({ address, residentId, text, photo: Boolean(submission.photo), language: submission.language, at });
+    if (submission.photo) web.addPhoto(reportId, submission.photo.bytes.length, submission.photo.type.mime);
     const sealed = submission.contact && options.contactKey ? sealContact(options.contactKey, submission.contact) : null;
-    insertWeb.run(reportId, tokenHash(token), submissionHash, sealed, sealed ? submission.contact!.kind : null, photoPath, at);
+    web.addWebReport({ reportId, tokenHash: tokenHash(token), submissionHash, contactSealed: sealed, contactKind: sealed ? submission.contact!.kind : null, photoPath, createdAt: at });
     return { ticket: reportId, token, created: true, contact };
   });
 
@@ -106,7 +89,7 @@ export function createWebIntake(db: Db, options: { mediaDir: string; contactKey:
       // The bytes go to disk first under a random name; the row that points at them is written in the transaction.
       const photoPath = submission.photo ? savePhoto(options.mediaDir, submission.photo.bytes, submission.photo.type) : null;
       try {
-        const receipt = store.immediate(submission, submissionHash, photoPath);
+        const receipt = file.immediate(submission, submissionHash, photoPath);
         if (!receipt.created && photoPath) unlinkSync(photoPath);
         return receipt;
       } catch (error) {

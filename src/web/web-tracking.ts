@@ -4,6 +4,7 @@ import type { FixedAnswer, ProblemDesk } from '../desk/problem-desk.ts';
 import type { Forgetting } from '../intake/forget.ts';
 import type { CloseReason, ProblemStatus } from '../problems/problem.ts';
 import { sameHash, tokenHash } from './tokens.ts';
+import { createWebStore } from './web-store.ts';
 
 /**
  * What a tracking link shows: the resident's own report and what they were told about it, nothing of anyone
@@ -42,63 +43,32 @@ export interface WebTracking {
   forget(report: TrackedReport): boolean;
 }
 
-interface Row {
-  id: number;
-  received_at: number;
-  reply_language: Language;
-  state: 'received' | 'classified';
-  category: string | null;
-  kind: Kind | null;
-  problem_id: number | null;
-  status: ProblemStatus | null;
-  close_reason: CloseReason | null;
-  deadline_at: number | null;
-  media_kind: string | null;
-  contact_sealed: string | null;
-  asked_at: number | null;
-  fixed: FixedAnswer | null;
-  rating: number | null;
-  commented: number | null;
-}
-
 export function createWebTracking(db: Db, desk: ProblemDesk, forgetting: Forgetting): WebTracking {
-  const byHash = db.prepare(
-    `SELECT w.report_id, w.token_hash, r.resident_id FROM web_reports w JOIN reports r ON r.id = w.report_id
-     JOIN residents s ON s.id = r.resident_id WHERE w.token_hash = ? AND s.forgotten_at IS NULL`,
-  );
-  const one = db.prepare(
-    `SELECT r.id, r.received_at, r.reply_language, r.state, r.category, r.kind, r.problem_id, r.media_kind,
-            p.status, p.close_reason, p.deadline_at, w.contact_sealed,
-            f.asked_at, f.fixed, f.rating, f.comment IS NOT NULL AS commented
-     FROM reports r JOIN web_reports w ON w.report_id = r.id
-     LEFT JOIN problems p ON p.id = r.problem_id LEFT JOIN feedback f ON f.report_id = r.id
-     WHERE r.id = ?`,
-  );
-  const notices = db.prepare('SELECT id, at, kind, text FROM web_notices WHERE report_id = ? ORDER BY id LIMIT 200');
+  const web = createWebStore(db);
 
   return {
     find(token) {
       const hash = tokenHash(token);
-      const row = byHash.get(hash) as { report_id: number; token_hash: string; resident_id: number } | undefined;
-      if (!row || !sameHash(row.token_hash, hash)) return undefined;
-      return { reportId: row.report_id, residentId: row.resident_id };
+      const row = web.byTokenHash(hash);
+      if (!row || !sameHash(row.tokenHash, hash)) return undefined;
+      return { reportId: row.reportId, residentId: row.residentId };
     },
     view(reportId) {
-      const r = one.get(reportId) as Row | undefined;
+      const r = web.tracking(reportId);
       if (!r) return undefined;
       return {
         ticket: r.id,
-        receivedAt: r.received_at,
-        language: r.reply_language,
-        status: r.status ?? (r.state === 'received' ? 'received' : 'settled'),
-        closeReason: r.close_reason,
+        receivedAt: r.receivedAt,
+        language: r.replyLanguage,
+        status: r.problemStatus ?? (r.state === 'received' ? 'received' : 'settled'),
+        closeReason: r.closeReason,
         category: r.category,
         kind: r.kind,
-        deadlineAt: r.status === 'resolved' || r.status === 'closed' ? null : r.deadline_at,
-        photo: r.media_kind === 'photo',
-        contact: r.contact_sealed ? 'stored' : 'none',
-        notices: notices.all(reportId) as TrackingView['notices'],
-        survey: { asked: r.asked_at !== null, fixed: r.fixed, rating: r.rating, commented: r.commented === 1 },
+        deadlineAt: r.problemStatus === 'resolved' || r.problemStatus === 'closed' ? null : r.deadlineAt,
+        photo: r.mediaKind === 'photo',
+        contact: r.contactStored ? 'stored' : 'none',
+        notices: web.notices(reportId),
+        survey: { asked: r.surveyAskedAt !== null, fixed: r.fixed, rating: r.rating, commented: r.commented },
       };
     },
     answerSurvey(report, answer) {
