@@ -14,6 +14,8 @@ import type { WebServer } from './web/web-server.ts';
 const UNRECOVERABLE: ReadonlySet<number> = new Set([401, 409]);
 /** Copies of residents' words that have served their purpose are looked for this often (src/db/retention.ts). */
 const PURGE_EVERY_MS = 3_600_000;
+/** Questions held with knowledge-base suggestions are looked at this often for a timed-out choice. */
+const HELD_SWEEP_EVERY_MS = 60_000;
 
 /**
  * What runs a wired app: everything with a timer, a socket or a loop. `createApp` builds and wires and starts
@@ -27,8 +29,9 @@ export interface AppRunner {
    */
   start(): Promise<void>;
   /**
-   * getMe and the three worker loops (report pipeline, transcription, outbox sender); nothing received, nothing
-   * scheduled, no lock: for tests and tools that hand updates to `bot.handleUpdate` themselves.
+   * getMe, the three worker loops (report pipeline, transcription, outbox sender) and the sweep of held questions
+   * (knowledge-base suggestions not chosen in time); nothing received, nothing scheduled, no lock: for tests and
+   * tools that hand updates to `bot.handleUpdate` themselves.
    */
   startWorkers(): Promise<void>;
   /** Stops whatever was started (once, however often called) and closes the database. */
@@ -57,6 +60,7 @@ export function createAppRunner(app: AppParts, options: AppRunnerOptions = {}): 
   let runner: RunnerHandle | undefined;
   let lockTimer: NodeJS.Timeout | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
+  let heldTimer: NodeJS.Timeout | undefined;
   let webhook: WebhookServer | undefined;
   let web: WebServer | undefined;
   let stopping: Promise<void> | undefined;
@@ -99,6 +103,26 @@ export function createAppRunner(app: AppParts, options: AppRunnerOptions = {}): 
     pipeline.start();
     transcription?.start();
     sender.start();
+    startHeldSweep();
+  }
+
+  /**
+   * A question held with suggestions that nobody chose for within KNOWLEDGE_SUGGEST_TIMEOUT becomes a ticket: once
+   * now (a restart must not strand one held before it), then every minute.
+   */
+  function startHeldSweep(): void {
+    if (heldTimer) return;
+    const sweep = () => {
+      try {
+        const expired = app.knowledgeFeedback.expireHeld();
+        if (expired.length > 0) logger.info({ reportIds: expired.slice(0, 20), count: expired.length }, 'held questions timed out; they become tickets');
+      } catch (error) {
+        logger.warn({ err: error }, 'could not sweep held questions; trying again at the next sweep');
+      }
+    };
+    sweep();
+    heldTimer = setInterval(sweep, HELD_SWEEP_EVERY_MS);
+    heldTimer.unref();
   }
 
   /** getMe and getUpdates are retried by grammY and the runner without a word: their failures are logged here. */
@@ -195,6 +219,7 @@ export function createAppRunner(app: AppParts, options: AppRunnerOptions = {}): 
     stopping ??= (async () => {
       await scheduler.stop();
       if (purgeTimer) clearInterval(purgeTimer);
+      if (heldTimer) clearInterval(heldTimer);
       if (runner) {
         await runner.stop();
         // The runner stops fetching at once; updates already being handled finish before the database closes.

@@ -39,7 +39,7 @@ import { createScheduler, type Scheduler } from './schedule/scheduler.ts';
 import { createOverdueReminderJob } from './desk/overdue-reminder.ts';
 import { createStaffQuestionsFeature } from './bot/features/staff-questions.ts';
 import { createStaffQuestions } from './questions/staff-questions.ts';
-import { createUnitScopeQueries } from './questions/unit-scope.ts';
+import { createUnitScopeQueries } from './questions/unit-scope-queries.ts';
 import { createProblemQueries, type ProblemQueries } from './problems/problem-queries.ts';
 import { createStaffViews } from './replies/staff-views.ts';
 import { createTelegramTransport } from './bot/telegram-transport.ts';
@@ -92,7 +92,7 @@ import { createKnowledgeFolder } from './knowledge/knowledge-folder.ts';
 import { createKnowledgeStore } from './knowledge/knowledge-store.ts';
 import { createPendingEntries } from './knowledge/pending-entry.ts';
 import { createLlmComposer } from './knowledge/llm-composer.ts';
-import { createKnowledgeFeedback } from './pipeline/knowledge-feedback.ts';
+import { createKnowledgeFeedback, type KnowledgeFeedback } from './pipeline/knowledge-feedback.ts';
 import { createKnowledgeReplies } from './replies/knowledge-replies.ts';
 import type { Bot } from 'grammy';
 import { channelOf } from './domain/channel.ts';
@@ -163,6 +163,8 @@ export interface AppParts {
   transcription: TranscriptionJob | undefined;
   /** Updates whose handling could not be written (a full disk), handled again while the bot runs. */
   redelivery: Redelivery;
+  /** The resident's answers to knowledge-base answers and suggestions; the runner sweeps held questions that timed out. */
+  knowledgeFeedback: KnowledgeFeedback;
   /** The database's instance lock once the runner took it; the sender sends only while it is held. */
   lease: { lock?: InstanceLock };
 }
@@ -247,6 +249,19 @@ export function createApp(options: AppOptions): App {
   });
   const knowledgeStore = createKnowledgeStore(db);
   const knowledgeReplies = createKnowledgeReplies(tr);
+  // The resident's yes/no and choice among suggestions, and the timeout of a held question (the runner's sweep).
+  const knowledgeFeedback = createKnowledgeFeedback({
+    db,
+    reports,
+    store: knowledgeStore,
+    entries: knowledgeFolder,
+    outbox,
+    replies: knowledgeReplies,
+    suggestTimeoutMs: config.knowledgeSuggestTimeoutMs,
+    onDeclined: () => wakePipeline(),
+    onQueued: () => wakeSender(),
+    now,
+  });
   const queries = createProblemQueries(db);
   const staffViews = createStaffViews(tr, catalogue, units, config.timezone, (reportId) => channelOf(reports.get(reportId)?.chatId ?? 0), subtopics);
   // District-wide themes (一类问题, issue 11): one subtopic at several units within a window.
@@ -450,7 +465,7 @@ export function createApp(options: AppOptions): App {
           intake,
           folder: knowledgeFolder,
           store: knowledgeStore,
-          feedback: createKnowledgeFeedback({ db, reports, store: knowledgeStore, onDeclined: () => wakePipeline(), now }),
+          feedback: knowledgeFeedback,
           replies: knowledgeReplies,
           catalogue,
           tr,
@@ -657,6 +672,7 @@ export function createApp(options: AppOptions): App {
     sender,
     transcription,
     redelivery,
+    knowledgeFeedback,
     lease,
   };
   const runner = createAppRunner(parts, { ...(options.onFatal && { onFatal: options.onFatal }) });

@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { maskSecrets } from './logger.ts';
-import { HOUR, DAY } from './domain/time.ts';
+import { MINUTE, HOUR, DAY } from './domain/time.ts';
 
 /**
  * Configuration is read once, at the boundary, from the environment (and a .env file, loaded by main.ts).
@@ -48,6 +48,19 @@ const userIdList = z
   .trim()
   .refine((s) => s.split(',').every((part) => /^\d{1,15}$/.test(part.trim())), 'expected comma-separated Telegram user ids such as 12345678,87654321')
   .transform((s) => s.split(',').map((part) => Number(part.trim())));
+
+/** A length of time as operators write it: 30m, 90s, 2h; a bare number is minutes. */
+const duration = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,7}\s*(?:s|m|min|h)?$/i, 'expected a duration such as 30m, 90s or 2h (a bare number is minutes)')
+    .transform((s) => {
+      const [, amount, unit = 'm'] = /^(\d+)\s*([a-z]*)$/i.exec(s)!;
+      const scale = /^s$/i.test(unit) ? 1000 : /^h$/i.test(unit) ? HOUR : MINUTE;
+      return Number(amount) * scale;
+    })
+    .pipe(z.number().min(min, `expected at least ${min / 1000} seconds`).max(max, `expected at most ${max / HOUR} hours`));
 
 const url = z.string().trim().url('expected a URL such as https://example.org/path');
 
@@ -140,6 +153,8 @@ const EnvSchema = z.object({
   BACKUP_CRON: cronPattern.default('30 3 * * *'),
   BACKUP_KEEP: integer(1, 10_000).default(14),
   KNOWLEDGE_DIR: z.string().trim().min(1).default('prompts/knowledge/'),
+  // How long a question held with knowledge-base suggestions waits for the resident's choice before it becomes a ticket.
+  KNOWLEDGE_SUGGEST_TIMEOUT: duration(MINUTE, 7 * DAY).default(30 * MINUTE),
   // The web page for residents without Telegram (issue 17, src/web/): off unless WEB_PUBLIC_URL is set.
   WEB_PUBLIC_URL: url.refine((u) => /^https?:\/\//i.test(u), 'expected an http(s) URL such as https://minyi.example.gov.cn').optional(),
   WEB_PORT: integer(1, 65_535).default(8090),
@@ -221,6 +236,8 @@ export interface Config {
   backup: { dir: string | undefined; cron: string; keep: number };
   /** The bureau's knowledge base (src/knowledge/): Markdown files, read again when they change. */
   knowledgeDir: string;
+  /** A question held with suggestions becomes a ticket after this long without a choice (KNOWLEDGE_SUGGEST_TIMEOUT). */
+  knowledgeSuggestTimeoutMs: number;
   /** The residents' web page (src/web/, issue 17); undefined (off) without WEB_PUBLIC_URL. */
   web: WebConfig | undefined;
 }
@@ -317,6 +334,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     sandboxPort: e.SANDBOX_PORT,
     backup: { dir: e.BACKUP_DIR, cron: e.BACKUP_CRON, keep: e.BACKUP_KEEP },
     knowledgeDir: e.KNOWLEDGE_DIR,
+    knowledgeSuggestTimeoutMs: e.KNOWLEDGE_SUGGEST_TIMEOUT,
     web: e.WEB_PUBLIC_URL
       ? {
           publicUrl: e.WEB_PUBLIC_URL.replace(/\/+$/, ''),

@@ -112,7 +112,9 @@ async function main(): Promise<void> {
   const mistakeLines = mistakes.map((i) => {
     const item = items[i]!;
     const outcome = outcomes[i]!;
-    const got = outcome.answered ? `answered "${outcome.entry.title}"` : `abstained (${outcome.reason})`;
+    const got = outcome.answered
+      ? `answered "${outcome.entry.title}"`
+      : `abstained (${outcome.reason})${outcome.suggestions.length > 0 ? `, suggested ${outcome.suggestions.map((e) => `"${e.title}"`).join(', ')}` : ''}`;
     return `${file}:${lineNumbers[i]}: expected ${item.entry === null ? 'no answer' : `"${item.entry}"`}, ${got}: ${item.text}`;
   });
   if (json) {
@@ -131,6 +133,10 @@ async function main(): Promise<void> {
       `abstained on out-of-base questions:          ${pct(score.abstain_rate)}`,
       `complaints answered from the base:           ${score.complaints_answered}`,
       `answered by: llm ${score.answered_by.llm}, offline ${score.answered_by.offline}`,
+      `expected entry suggested (of answerable not answered): ${pct(score.suggested_correct)}`,
+      `answered correctly or expected entry suggested:        ${pct(score.answered_or_picked)}`,
+      `out-of-base questions given suggestions:               ${pct(score.out_of_base_suggested)}`,
+      `complaints given suggestions:                          ${score.complaints_suggested}`,
     ].join('\n') + '\n',
   );
   if (showMistakes) process.stdout.write(mistakeLines.length === 0 ? 'no mistakes\n' : `${mistakeLines.join('\n')}\n`);

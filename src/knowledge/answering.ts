@@ -2,7 +2,7 @@ import { detectLanguage, type Kind } from '../domain/classification.ts';
 import type { KnowledgeEntry } from './knowledge-base.ts';
 import type { KnowledgeFolder } from './knowledge-folder.ts';
 import { mayAnswerFromKnowledge } from './question.ts';
-import type { Scored } from './retrieval.ts';
+import { suggest, type Decision, type Scored } from './retrieval.ts';
 import { fuseRankings, type SemanticRanker } from './semantic.ts';
 
 /**
@@ -20,7 +20,15 @@ export type KnowledgeOutcome =
       composed: string | null;
       by: 'offline' | 'llm';
     }
-  | { answered: false; reason: 'not_a_question' | 'no_match' };
+  | {
+      answered: false;
+      reason: 'not_a_question' | 'no_match';
+      /**
+       * Offline, when no entry is confident: up to three entries above the suggestion floor, for the resident to
+       * choose from (never for a report the question gate keeps out, nor when a model said "not answerable").
+       */
+      suggestions: KnowledgeEntry[];
+    };
 
 /** The LLM step: given the top entries, an answer citing some of them, or "not answerable" (null). */
 export interface AnswerComposer {
@@ -59,24 +67,26 @@ export function createKnowledgeAnswerer(deps: {
     const meaning = await semantic.rank(text, candidates).catch(() => null);
     return meaning ? fuseRankings([words, meaning.slice(0, BY_MEANING)], OFFERED) : words.slice(0, OFFERED);
   }
-  const offline = (best: Scored | undefined): KnowledgeOutcome =>
-    best ? { answered: true, entry: best.entry, cited: [best.entry], composed: null, by: 'offline' } : { answered: false, reason: 'no_match' };
+  /** The offline decision: the confident entry, or none with the entries worth suggesting. */
+  const offline = (decision: Decision, kind: Kind): KnowledgeOutcome =>
+    decision.confident
+      ? { answered: true, entry: decision.best.entry, cited: [decision.best.entry], composed: null, by: 'offline' }
+      : { answered: false, reason: 'no_match', suggestions: suggest(decision, kind === 'complaint') };
 
   return {
     async answer(text, kind, mayAskLlm = () => true) {
-      if (!mayAnswerFromKnowledge(kind, text)) return { answered: false, reason: 'not_a_question' };
+      if (!mayAnswerFromKnowledge(kind, text)) return { answered: false, reason: 'not_a_question', suggestions: [] };
       const decision = folder.match(text);
-      const confident = decision.confident ? decision.best : undefined;
-      if (!composer || (decision.ranked.length === 0 && !semantic) || !mayAskLlm()) return offline(confident);
+      if (!composer || (decision.ranked.length === 0 && !semantic) || !mayAskLlm()) return offline(decision, kind);
       const offered = await offer(text, decision.ranked);
-      if (offered.length === 0) return offline(confident);
+      if (offered.length === 0) return offline(decision, kind);
       const composed = await composer.compose(text, offered).catch((error: unknown) => ({ failed: error instanceof Error ? error.name : 'error' }));
       if ('failed' in composed) {
         deps.onComposeFailure?.(composed.failed);
-        return offline(confident);
+        return offline(decision, kind);
       }
-      // The model saw the entries and said they do not answer: trust that over a lexical match.
-      if (!composed.answerable) return { answered: false, reason: 'no_match' };
+      // The model saw the entries and said they do not answer: trust that over a lexical match, and suggest nothing.
+      if (!composed.answerable) return { answered: false, reason: 'no_match', suggestions: [] };
       const cited = composed.cited.map((id) => offered.find((e) => e.id === id)).filter((e): e is KnowledgeEntry => e !== undefined);
       return { answered: true, entry: cited[0]!, cited, composed: composed.text, by: 'llm' };
     },

@@ -48,6 +48,29 @@ export const DEFAULT_THRESHOLDS: Thresholds = { minCoverage: 0.675, minGap: 0.02
 
 export type Decision = { confident: true; best: Scored; ranked: Scored[] } | { confident: false; ranked: Scored[] };
 
+/**
+ * When the decision is not confident, the resident may be offered the best-ranked entries to choose from
+ * ("您是想问…?"). Each suggested entry must clear this floor; a question the classifier calls a complaint needs
+ * more of its words in the entry, because a complaint is owed a person, not a list of headings.
+ */
+export interface SuggestionFloor {
+  /** BM25 score of the entry for the question: the evidence that it is about the same thing at all. */
+  minScore: number;
+  minCoverage: number;
+  /** The coverage asked of an entry when the classifier called the question a complaint. */
+  minCoverageIfComplaint: number;
+  /** At most this many suggestions. */
+  max: number;
+}
+
+/**
+ * Chosen on the development questions split as in round 4 (docs/KNOWLEDGE.md, "Suggestions"): half A (kb-dev,
+ * kb-blind, kb-own-w4) and half B (kb-blind-2), the floor with the best sum over both halves of
+ * (expected entry suggested − out-of-base questions suggested − complaints suggested); a score of 15 was the
+ * best fitted on either half alone. kb-blind-3 (spent) was the third check.
+ */
+export const DEFAULT_SUGGESTION_FLOOR: SuggestionFloor = { minScore: 15, minCoverage: 0.2, minCoverageIfComplaint: 0.4, max: 3 };
+
 const K1 = 1.2;
 const B = 0.75;
 /** Title words count this many times: the heading is the question the entry answers. */
@@ -158,6 +181,19 @@ export function decide(ranked: Scored[], thresholds: Thresholds = DEFAULT_THRESH
   if (best.coverage >= thresholds.minCoverage && gap >= thresholds.minGap) return { confident: true, best, ranked };
   if (best.coverage >= thresholds.clearCoverage && gap >= thresholds.clearGap) return { confident: true, best, ranked };
   return { confident: false, ranked };
+}
+
+/**
+ * The entries to offer when the decision is not confident: the ranked entries (already only those the question's
+ * language may use, see decideByLanguage) that clear the floor, best first. None when the decision is confident.
+ */
+export function suggest(decision: Decision, complaint: boolean, floor: SuggestionFloor = DEFAULT_SUGGESTION_FLOOR): KnowledgeEntry[] {
+  if (decision.confident) return [];
+  const minCoverage = complaint ? floor.minCoverageIfComplaint : floor.minCoverage;
+  return decision.ranked
+    .filter((s) => s.score >= floor.minScore && s.coverage >= minCoverage)
+    .slice(0, floor.max)
+    .map((s) => s.entry);
 }
 
 /**

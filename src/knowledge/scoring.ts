@@ -15,6 +15,14 @@ export interface KbScore {
   complaints: number;
   complaints_answered: number;
   answered_by: { offline: number; llm: number };
+  /** Of the answerable questions not answered at once, the share whose expected entry was among the suggestions. */
+  suggested_correct: number | null;
+  /** Answered correctly at once, or the expected entry suggested: over the answerable questions. */
+  answered_or_picked: number | null;
+  /** Share of the out-of-base questions (complaints included) that got suggestions. */
+  out_of_base_suggested: number | null;
+  /** Complaints that got suggestions (a count, like complaints_answered). */
+  complaints_suggested: number;
 }
 
 const rate = (part: number, whole: number) => (whole === 0 ? null : part / whole);
@@ -24,11 +32,22 @@ export function scoreKb(items: Array<{ entry: string | null; kind?: string }>, o
   let wrong = 0;
   let outAnswered = 0;
   let complaintsAnswered = 0;
+  let notAnswered = 0;
+  let suggestedRight = 0;
+  let outSuggested = 0;
+  let complaintsSuggested = 0;
   const by = { offline: 0, llm: 0 };
   const mistakes: number[] = [];
   for (const [i, item] of items.entries()) {
     const outcome = outcomes[i]!;
     if (outcome.answered) by[outcome.by]++;
+    const suggested = outcome.answered ? [] : outcome.suggestions;
+    if (item.entry !== null && !outcome.answered) {
+      notAnswered++;
+      if (suggested.some((e) => e.title === item.entry)) suggestedRight++;
+    }
+    if (item.entry === null && suggested.length > 0) outSuggested++;
+    if (item.kind === 'complaint' && suggested.length > 0) complaintsSuggested++;
     if (item.entry !== null) {
       if (outcome.answered && outcome.entry.title === item.entry) correct++;
       else {
@@ -56,6 +75,10 @@ export function scoreKb(items: Array<{ entry: string | null; kind?: string }>, o
       complaints: items.filter((i) => i.kind === 'complaint').length,
       complaints_answered: complaintsAnswered,
       answered_by: by,
+      suggested_correct: rate(suggestedRight, notAnswered),
+      answered_or_picked: rate(correct + suggestedRight, answerable),
+      out_of_base_suggested: rate(outSuggested, outOfBase),
+      complaints_suggested: complaintsSuggested,
     },
     mistakes,
   };

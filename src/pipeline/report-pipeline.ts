@@ -21,6 +21,7 @@ import type { Replies } from '../replies/replies.ts';
 import type { NotProblems } from './not-problems.ts';
 import type { KnowledgeAnswerer, KnowledgeOutcome } from '../knowledge/answering.ts';
 import type { KnowledgeStore } from '../knowledge/knowledge-store.ts';
+import type { KnowledgeEntry } from '../knowledge/knowledge-base.ts';
 import type { KnowledgeReplies } from '../replies/knowledge-replies.ts';
 import type { MediaStep } from './media-step.ts';
 import { createWorkerLoop, type Job } from '../queue/worker-loop.ts';
@@ -174,6 +175,9 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
       if (knowledge && report.text && !label.urgent && !asked) {
         const answer = await knowledge.answerer.answer(report.text, label.kind, mayAskLlm);
         if (answer.answered) return offerAnswer(report, asInquiry(label), outcome, answer);
+        // Entries close to the question: the resident chooses ("您是想问…?"). Only where buttons can be pressed: the
+        // web page has none, so its questions take the normal way as before.
+        if (answer.suggestions.length > 0 && channelOf(report.chatId) === 'telegram') return holdWithSuggestions(report, asInquiry(label), outcome, answer.suggestions);
         // Small talk the base does not answer stays small talk: not a gap in the base.
         unmatchedQuestion = answer.reason === 'no_match' && becomesProblem(label.kind);
       }
@@ -275,6 +279,26 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
     failures.delete(report.id);
     options.onQueued();
     logger.debug({ reportId: report.id, entryId: answer.entry.id, by: answer.by }, 'question answered from the knowledge base');
+  }
+
+  /**
+   * No entry is confident, some are close: the resident gets one message with them as buttons and "none of these".
+   * The report is labelled but joins no problem, like an offered answer; a choice, "none" or the timeout settles it
+   * (pipeline/knowledge-feedback.ts).
+   */
+  function holdWithSuggestions(report: StoredReport, label: Classification, outcome: { by: 'llm' | 'offline'; needsReclassify: boolean }, entries: readonly KnowledgeEntry[]): void {
+    const knowledge = options.knowledge!;
+    db.transaction(() => {
+      const fresh = reports.stillWanted(report.id);
+      if (!fresh || fresh.state !== 'received') return;
+      const unitId = label.unit ? options.matchUnit(label.unit) : null;
+      reports.saveLabel(report.id, label, outcome.by, unitId, outcome.needsReclassify, now());
+      if (!knowledge.store.suggested(report.id, entries.map((e) => e.id), now())) return;
+      outbox.enqueue({ dedupeKey: `kbs:${report.id}`, chatId: fresh.chatId, kind: 'status', message: knowledge.replies.suggestions(fresh.replyLanguage, report.id, entries) });
+    }).immediate();
+    failures.delete(report.id);
+    options.onQueued();
+    logger.debug({ reportId: report.id, entryIds: entries.map((e) => e.id) }, 'question held with knowledge-base suggestions');
   }
 
   /** A question answered from (or declined against) the knowledge base is an inquiry, whatever else it was called. */

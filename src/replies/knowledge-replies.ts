@@ -9,12 +9,24 @@ import type { Button, OutgoingMessage } from '../outbox/outbox.ts';
 /** Callback data of "did this answer your question?": kb:y:<report> and kb:n:<report>. */
 export const KNOWLEDGE_PATTERN = /^kb:(y|n):(\d{1,12})$/;
 
+/**
+ * Callback data of the suggestions ("您是想问…?"): kbs:<report>:<index of the suggestion> and kbs:<report>:x for
+ * "none of these". Built from the report id and the index only (at most 21 bytes, within Telegram's 64), never
+ * from a heading.
+ */
+export const SUGGESTION_PATTERN = /^kbs:(\d{1,12}):(\d{1,2}|x)$/;
+export const NONE_OF_THESE = 'x';
+/** A suggestion button's text: the heading, clipped (Telegram shows long buttons cut anyway, and less legibly). */
+const BUTTON_MAX_CHARS = 40;
+
 /** Staff lists are cut to fit one Telegram message (4096) with room to spare. */
 const LIST_MAX_CHARS = 3600;
 
 export interface KnowledgeReplies {
   /** The entry quoted (or the composed answer with the entries it cites), with yes/no buttons. */
   answer(language: Language, reportId: number, outcome: Extract<KnowledgeOutcome, { answered: true }>): OutgoingMessage & { type: 'text' };
+  /** One message: the suggested entries' headings, one button each, and "none of these — ask staff". */
+  suggestions(language: Language, reportId: number, entries: readonly KnowledgeEntry[]): OutgoingMessage & { type: 'text' };
   entryList(language: Language, view: { usable: KnowledgeEntry[]; expired: KnowledgeEntry[]; problems: readonly string[] }): string;
   reloaded(language: Language, view: { usable: number; expired: number; problems: readonly string[] }): string;
   /** The weekly digest's line: answered automatically, unanswered, the topics most often unanswered. */
@@ -60,6 +72,16 @@ export function createKnowledgeReplies(tr: Translator): KnowledgeReplies {
       return { type: 'text', html: [...blocks.filter((b) => b !== ''), tr.t(language, 'kb.question')].join('\n\n'), buttons };
     },
 
+    suggestions(language, reportId, entries) {
+      const lines = entries.map((e, i) => `${i + 1}. ${escapeHtml(e.title)}`);
+      // Button text is plain text to Telegram (never parsed as HTML): the heading as written, clipped.
+      const buttons: Button[][] = [
+        ...entries.map((e, i) => [{ text: clip(`${i + 1}. ${e.title}`, BUTTON_MAX_CHARS), data: `kbs:${reportId}:${i}` }]),
+        [{ text: tr.t(language, 'kb.suggest_none'), data: `kbs:${reportId}:${NONE_OF_THESE}` }],
+      ];
+      return { type: 'text', html: [tr.t(language, 'kb.suggest_intro'), lines.join('\n')].join('\n\n'), buttons };
+    },
+
     entryList(language, view) {
       const header = tr.t(language, 'kb.list_header', { n: view.usable.length, expired: view.expired.length });
       const expired = view.expired.map((e) => tr.t(language, 'kb.expired_line', { title: e.title, date: e.validUntil ?? '', file: `${e.file}:${e.line}` }));
@@ -95,3 +117,8 @@ export function createKnowledgeReplies(tr: Translator): KnowledgeReplies {
   };
 }
 
+/** At most `max` characters (whole code points), with an ellipsis when cut. */
+function clip(text: string, max: number): string {
+  const chars = Array.from(text.replace(/\s+/g, ' ').trim());
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('');
+}

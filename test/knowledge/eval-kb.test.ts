@@ -43,4 +43,18 @@ describe('npm run eval:kb', () => {
     expect(oracle.answered_by).toEqual({ offline: 0, llm: 2 });
     expect(offline.correct_rate as number).toBeLessThan(1);
   }, 60_000);
+
+  it('scores suggestions: the expected entry among them, answered or picked, out-of-base questions and complaints that got them', async () => {
+    const score = await evalKb([
+      // No entry is confident; the expected one is among the suggestions.
+      { text: '哪里能查到正规的培训机构名单', entry: '怎么知道一家校外培训机构是不是合法的？' },
+      { text: '培训班让充五千送十节课，合规吗', entry: '校外培训机构一次最多能收多少钱？' },
+      { text: '2027年小学一年级什么时候报名？', entry: '2027年小学一年级什么时候报名？' },
+      // Out of base, but close to the swimming and tutoring entries: it gets suggestions.
+      { text: '区里有没有游泳培训班，教小孩游泳的', entry: null },
+      { text: '食堂饭菜里有头发，太恶心了', entry: null, kind: 'complaint' },
+    ]);
+    expect(score).toMatchObject({ correct_rate: 1 / 3, wrong_rate: 0, suggested_correct: 1, answered_or_picked: 1, out_of_base_suggested: 0.5, complaints_suggested: 0 });
+  }, 60_000);
 });
+

@@ -170,9 +170,13 @@ describe('the knowledge base never replaces a ticket when it should not', () => 
 
   it('an expired entry is never used, even asked word for word, and /kb lists it as expired', async () => {
     h = await createHarness({ now: clock });
-    await h.send(privateText(resident(23), '2026年暑期托管服务怎么报名？'));
-    expect(h.texts(23)[0]).toContain(`#${String(reportOf(23).id)}`);
+    const me = resident(23);
+    await h.send(privateText(me, '2026年暑期托管服务怎么报名？'));
+    // Not answered and not suggested: other entries may be offered to choose from, never the expired one.
     expect(h.texts(23)[0]).not.toContain('7月13日');
+    expect(h.buttons(23).flat().map((b) => b.text)).not.toContainEqual(expect.stringContaining('暑期托管'));
+    await h.press(23, me, (b) => b.callback_data.endsWith(':x'));
+    expect(h.texts(23).at(-1)).toContain(`#${String(reportOf(23).id)}`);
     await h.send(groupText(STAFF_CHAT, staffMember, '/kb'));
     const list = h.texts(STAFF_CHAT).at(-1)!;
     expect(list).toMatch(/已过期[\s\S]*2026年暑期托管服务怎么报名？ — 有效期至 2026-08-20/);
@@ -215,7 +219,8 @@ describe('the bureau edits the knowledge base while the bot runs', () => {
     let skew = 0;
     h = await createHarness({ now: () => clock() + skew, env: { KNOWLEDGE_DIR: dir } });
     await h.send(privateText(resident(41), '区青少年足球冬令营什么时候报名？'));
-    expect(h.texts(41)[0]).toMatch(/#\d+/);
+    expect(h.texts(41)[0]).not.toContain('这解答了您的问题吗？');
+    expect(h.texts(41)[0]).not.toContain('2027年1月5日');
 
     writeFileSync(
       join(dir, 'winter-camp.md'),
@@ -242,7 +247,9 @@ describe('the weekly digest', () => {
     await h.send(privateText(me, '2027年小学一年级什么时候报名？'));
     await h.send(callback(61, me, `kb:y:${String(reportOf(61).id)}`, 10_000));
     await h.send(privateText(resident(62), '学校午休能不能趴在桌子上睡，有没有午休床？'));
+    // Held with suggestions; "none of these" makes it a gap like "no".
     await h.send(privateText(resident(63), '2026年暑期托管服务怎么报名？'));
+    await h.press(63, resident(63), (b) => b.callback_data.endsWith(':x'));
     const { html } = h.app.digest.render(h.app.digest.parseWeek('2026-W49')!);
     expect(html).toMatch(/<b>咨询即答<\/b>：自动解答 1 条，未解答 2 条；未解答最多：\S+ \d/);
   });

@@ -56,22 +56,34 @@ describe('with an LLM configured', () => {
     expect(questionRow(52)).toMatchObject({ status: 'offered', answered_by: 'offline' });
   });
 
-  it('an invented answer to a question the offline match is not sure of becomes a ticket', async () => {
+  it('an invented answer to a question the offline match is not sure of is refused: the offline decision stands, with its suggestions', async () => {
     llm.setResponder(knowledgeAnswerResponder(() => label, { invent: '2027年5月1日起开放。' }));
     h = await start();
     await h.send(privateText(resident(53), '体育场早上几点可以进去跑步？'));
     const [answer] = h.texts(53);
     expect(answer).not.toContain('5月1日');
-    expect(answer).toMatch(/#\d+/);
-    expect(questionRow(53)).toMatchObject({ status: 'unmatched' });
+    expect(answer).toContain('您的问题可能已有解答，请选择：');
+    expect(questionRow(53)).toMatchObject({ status: 'suggested' });
   });
 
-  it('a citation of an entry it was not offered is refused', async () => {
+  it('a citation of an entry it was not offered is refused: the offline decision stands, with its suggestions', async () => {
     llm.setResponder(knowledgeAnswerResponder(() => label, { cite: ['enrollment:00000000'] }));
     h = await start();
     await h.send(privateText(resident(54), '体育场早上几点可以进去跑步？'));
-    expect(h.texts(54)[0]).toMatch(/#\d+/);
-    expect(questionRow(54)).toMatchObject({ status: 'unmatched' });
+    expect(h.texts(54)[0]).toContain('您的问题可能已有解答，请选择：');
+    expect(questionRow(54)).toMatchObject({ status: 'suggested' });
+  });
+
+  it('when the model says the entries do not answer a question the offline match is not sure of, no suggestions: a ticket', async () => {
+    llm.setResponder(knowledgeAnswerResponder(() => label, { answerable: false }));
+    h = await start();
+    await h.send(privateText(resident(58), '体育场早上几点可以进去跑步？'));
+    expect(knowledgeRequests()).toHaveLength(1);
+    expect(h.texts(58)).toHaveLength(1);
+    expect(h.texts(58)[0]).toMatch(/#\d+/);
+    expect(h.texts(58)[0]).not.toContain('请选择');
+    expect(h.buttons(58)).toEqual([]);
+    expect(questionRow(58)).toMatchObject({ status: 'unmatched' });
   });
 
   it('when the model says the entries do not answer, the resident gets a ticket even if the words match', async () => {

@@ -76,7 +76,7 @@ const forgedButtons = (ids: { a: number; b: number; extendB: number; reviewB: nu
   return [
     `ua:acc:${b}`, `ua:ret:${b}`, `ua:ret:${b}:not_ours`, `ua:ret:${b}:wrong_unit`, `ua:ret:${b}:duplicate`, `ua:ret:${b}:bogus`, `ua:ext:${b}`,
     `ua:acc:${b}0`, `ua:acc:-${b}`, `ux:ok:${extendB}`, `ux:no:${extendB}`, `uv:ok:${reviewB}`, `uv:no:${reviewB}`, `pd:${b}`, `pr:${b}`,
-    `pa:rs:${b}`, `pa:ip:${b}`, `pa:cl:${b}:duplicate`, `pm:${b}:${a}`, `pl:all:1`, `pl:unit.yz:1`, `rm:1`, `ib:p:1`, `kb:y:1`, `kbadd:1`,
+    `pa:rs:${b}`, `pa:ip:${b}`, `pa:cl:${b}:duplicate`, `pm:${b}:${a}`, `pl:all:1`, `pl:unit.yz:1`, `rm:1`, `ib:p:1`, `kb:y:1`, `kbs:1:0`, `kbs:1:x`, `kbadd:1`,
     `sv:f:${b}:fixed`, `sv:r:${b}:5`, `lang:en`, `forget:yes`,
   ];
 };

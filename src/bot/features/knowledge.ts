@@ -11,7 +11,7 @@ import { checkPending, PENDING_DIR, type PendingEntries } from '../../knowledge/
 import type { ProblemStore } from '../../problems/problem-store.ts';
 import type { KnowledgeFeedback } from '../../pipeline/knowledge-feedback.ts';
 import type { Button } from '../../outbox/outbox.ts';
-import { KNOWLEDGE_PATTERN, type KnowledgeReplies } from '../../replies/knowledge-replies.ts';
+import { KNOWLEDGE_PATTERN, NONE_OF_THESE, SUGGESTION_PATTERN, type KnowledgeReplies } from '../../replies/knowledge-replies.ts';
 import type { BotContext } from '../context.ts';
 
 export interface KnowledgeFeatureDeps {
@@ -77,6 +77,23 @@ export function createKnowledgeFeature(deps: KnowledgeFeatureDeps): Composer<Bot
     await ctx.answerCallbackQuery({ text: tr.t(ctx.language, result.data.status === 'answered' ? 'kb.thanks_yes' : 'kb.thanks_no') });
     // The question is decided: the buttons go, so the message cannot be answered twice.
     await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: [] } }).catch((error: unknown) => ctx.logger.debug({ err: error }, 'answer buttons already gone'));
+  });
+
+  // "您是想问…?": a suggestion picked (its entry follows with yes/no) or "none of these" (a ticket, like "no").
+  composer.chatType('private').callbackQuery(SUGGESTION_PATTERN, async (ctx) => {
+    const [, reportText, choiceText] = ctx.match;
+    const reportId = Number(reportText);
+    const choice = choiceText === NONE_OF_THESE ? ('none' as const) : Number(choiceText);
+    const resident = deps.intake.resident(ctx.from.id);
+    const result = resident ? deps.feedback.pick(reportId, resident.id, choice) : { success: false as const, message: 'unknown resident' };
+    if (!result.success) {
+      await ctx.answerCallbackQuery({ text: tr.t(ctx.language, 'kb.stale') });
+      return;
+    }
+    ctx.logger.info({ reportId, ...(result.data.status === 'offered' ? { entryId: result.data.entryId } : {}), status: result.data.status }, 'knowledge-base suggestion chosen');
+    await ctx.answerCallbackQuery(result.data.status === 'declined' ? { text: tr.t(ctx.language, 'kb.thanks_no') } : {});
+    // Chosen once: the buttons go.
+    await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: [] } }).catch((error: unknown) => ctx.logger.debug({ err: error }, 'suggestion buttons already gone'));
   });
 
   const staff = composer.filter((ctx) => ctx.chat !== undefined && deps.isStaffChat(ctx.chat.id));
