@@ -6,6 +6,7 @@ import { createOfflineClassifier, loadExamples } from './classify/offline/offlin
 import { startWebhookServer, type WebhookServer } from './bot/webhook-server.ts';
 import { acquireInstanceLock, LOCK_HEARTBEAT_MS } from './db/instance-lock.ts';
 import { createRetention } from './db/retention.ts';
+import { refreshPlannerStatistics } from './db/database.ts';
 import { backfillKinds } from './pipeline/backfill-kinds.ts';
 import { startResidentsPage } from './web/residents-page.ts';
 import type { WebServer } from './web/web-server.ts';
@@ -148,6 +149,7 @@ export function createAppRunner(app: AppParts, options: AppRunnerOptions = {}): 
       try {
         const removed = retention.purge(now());
         if (Object.values(removed).some((n) => n > 0)) logger.info({ removed }, 'retention: old copies removed');
+        refreshPlannerStatistics(db, 'periodic');
       } catch (error) {
         logger.warn({ err: error }, 'retention: could not remove old copies');
       }
