@@ -265,39 +265,48 @@ export function createReportPipeline(options: ReportPipelineOptions): ReportPipe
     logger.error({ reportId: report.id, attempts }, 'a report could not be classified; set aside for staff (/retry to try again)');
   }
 
-  /** The entry (or composed answer) with yes/no buttons; the report is labelled but joins no problem yet. */
-  function offerAnswer(report: StoredReport, label: Classification, outcome: { by: 'llm' | 'offline'; needsReclassify: boolean }, answer: Extract<KnowledgeOutcome, { answered: true }>): void {
-    const knowledge = options.knowledge!;
+  /**
+   * A question the knowledge base settles for now: the report is labelled but joins no problem; `record` notes what
+   * was offered (false: it was already settled) and says what the resident is sent, once (by `dedupeKey`).
+   */
+  function settleQuestion(
+    report: StoredReport,
+    label: Classification,
+    outcome: { by: 'llm' | 'offline'; needsReclassify: boolean },
+    dedupeKey: string,
+    record: (language: Language) => OutgoingMessage | false,
+  ): void {
     db.transaction(() => {
       const fresh = reports.stillWanted(report.id);
       if (!fresh || fresh.state !== 'received') return;
       const unitId = label.unit ? options.matchUnit(label.unit) : null;
       reports.saveLabel(report.id, label, outcome.by, unitId, outcome.needsReclassify, now());
-      knowledge.store.offered(report.id, answer.entry, answer.cited.map((e) => e.id), answer.by, now());
-      outbox.enqueue({ dedupeKey: `kb:${report.id}`, chatId: fresh.chatId, kind: 'status', message: knowledge.replies.answer(fresh.replyLanguage, report.id, answer) });
+      const message = record(fresh.replyLanguage);
+      if (message) outbox.enqueue({ dedupeKey, chatId: fresh.chatId, kind: 'status', message });
     }).immediate();
     failures.delete(report.id);
     options.onQueued();
+  }
+
+  /** The entry (or composed answer) with yes/no buttons. */
+  function offerAnswer(report: StoredReport, label: Classification, outcome: { by: 'llm' | 'offline'; needsReclassify: boolean }, answer: Extract<KnowledgeOutcome, { answered: true }>): void {
+    const knowledge = options.knowledge!;
+    settleQuestion(report, label, outcome, `kb:${report.id}`, (language) => {
+      knowledge.store.offered(report.id, answer.entry, answer.cited.map((e) => e.id), answer.by, now());
+      return knowledge.replies.answer(language, report.id, answer);
+    });
     logger.debug({ reportId: report.id, entryId: answer.entry.id, by: answer.by }, 'question answered from the knowledge base');
   }
 
   /**
-   * No entry is confident, some are close: the resident gets one message with them as buttons and "none of these".
-   * The report is labelled but joins no problem, like an offered answer; a choice, "none" or the timeout settles it
-   * (pipeline/knowledge-feedback.ts).
+   * No entry is confident, some are close: the resident gets one message with them as buttons and "none of these";
+   * a choice, "none" or the timeout settles it (pipeline/knowledge-feedback.ts).
    */
   function holdWithSuggestions(report: StoredReport, label: Classification, outcome: { by: 'llm' | 'offline'; needsReclassify: boolean }, entries: readonly KnowledgeEntry[]): void {
     const knowledge = options.knowledge!;
-    db.transaction(() => {
-      const fresh = reports.stillWanted(report.id);
-      if (!fresh || fresh.state !== 'received') return;
-      const unitId = label.unit ? options.matchUnit(label.unit) : null;
-      reports.saveLabel(report.id, label, outcome.by, unitId, outcome.needsReclassify, now());
-      if (!knowledge.store.suggested(report.id, entries.map((e) => e.id), now())) return;
-      outbox.enqueue({ dedupeKey: `kbs:${report.id}`, chatId: fresh.chatId, kind: 'status', message: knowledge.replies.suggestions(fresh.replyLanguage, report.id, entries) });
-    }).immediate();
-    failures.delete(report.id);
-    options.onQueued();
+    settleQuestion(report, label, outcome, `kbs:${report.id}`, (language) =>
+      knowledge.store.suggested(report.id, entries.map((e) => e.id), now()) && knowledge.replies.suggestions(language, report.id, entries),
+    );
     logger.debug({ reportId: report.id, entryIds: entries.map((e) => e.id) }, 'question held with knowledge-base suggestions');
   }
 
