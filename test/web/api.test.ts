@@ -63,6 +63,18 @@ describe('the web API', () => {
     expect(w.h.calls.filter((c) => typeof c.payload.chat_id === 'number' && channelOf(c.payload.chat_id) === 'web')).toHaveLength(0);
   });
 
+  it('a question the knowledge base only comes close to is never held on the web page (no buttons there): it becomes a ticket', async () => {
+    // On Telegram this question gets "您是想问…?" buttons (test/knowledge/knowledge-suggestions.test.ts).
+    const { ticket, token } = await file({ text: '哪里能查到正规的培训机构名单', language: 'zh' });
+    await w.settle();
+    const question = w.h.app.db.prepare('SELECT status FROM knowledge_questions WHERE report_id = ?').pluck().get(ticket);
+    expect(question).not.toBe('suggested');
+    const seen = await view(token);
+    expect(seen.status).toBe('new');
+    expect(seen.history[0]!.kind).toBe('ack');
+    expect(seen.history.map((notice) => notice.text).join('\n')).not.toContain('您的问题可能已有解答');
+  });
+
   it('files a multipart report with a photo: the bytes kept under the data folder, size and type in report_media', async () => {
     const form = new FormData();
     form.set('text', '和平路小学门口的路灯坏了，晚上很黑');
