@@ -1,4 +1,5 @@
 import type { Catalogue } from '../domain/categories.ts';
+import { clipLine } from '../domain/text.ts';
 import type { Language } from '../domain/classification.ts';
 import { formatDate, formatDateTime } from '../domain/time.ts';
 import type { Translator } from '../i18n/i18n.ts';
@@ -21,12 +22,8 @@ const TEXT_MAX = 600;
 const LINE_MAX = 80;
 
 export function createKindNotices(tr: Translator, catalogue: Catalogue, unitName: (id: string) => string | undefined, timezone: string): KindNotices {
-  const cut = (text: string, max: number) => {
-    const chars = Array.from(text.replace(/\s+/g, ' ').trim());
-    return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('');
-  };
   const words = (language: Language, text: string | null, summary: string | null, max: number) =>
-    text !== null ? cut(text, max) : summary !== null ? cut(summary, max) : tr.t(language, 'staff.detail.erased');
+    text !== null ? clipLine(text, max) : summary !== null ? clipLine(summary, max) : tr.t(language, 'staff.detail.erased');
 
   return {
     commendation(language, praise) {
@@ -36,7 +33,7 @@ export function createKindNotices(tr: Translator, catalogue: Catalogue, unitName
           ticket: praise.ticket,
           unit: praise.unitName ?? tr.t(language, 'unit.unknown'),
           category: catalogue.name(praise.category, language),
-          text: cut(praise.text, TEXT_MAX),
+          text: clipLine(praise.text, TEXT_MAX),
         }),
       };
     },
@@ -68,7 +65,7 @@ export function createKindNotices(tr: Translator, catalogue: Catalogue, unitName
     adoptedLines(language, result) {
       if (result.total === 0) return null;
       const lines = result.list.map((s) =>
-        tr.t(language, 'digest.adopted_line', { id: s.id, title: cut(s.title, LINE_MAX), unit: (s.unitId ? unitName(s.unitId) : undefined) ?? tr.t(language, 'unit.unknown') }),
+        tr.t(language, 'digest.adopted_line', { id: s.id, title: clipLine(s.title, LINE_MAX), unit: (s.unitId ? unitName(s.unitId) : undefined) ?? tr.t(language, 'unit.unknown') }),
       );
       return [tr.t(language, 'digest.adopted', { n: result.total }), ...lines].join('\n');
     },

@@ -5,6 +5,7 @@ import type { KnowledgeOutcome } from '../knowledge/answering.ts';
 import type { KnowledgeEntry } from '../knowledge/knowledge-base.ts';
 import type { QuestionGap } from '../knowledge/knowledge-store.ts';
 import type { Button, OutgoingMessage } from '../outbox/outbox.ts';
+import { clipLine } from '../domain/text.ts';
 
 /** Callback data of "did this answer your question?": kb:y:<report> and kb:n:<report>. */
 export const KNOWLEDGE_PATTERN = /^kb:(y|n):(\d{1,12})$/;
@@ -76,7 +77,7 @@ export function createKnowledgeReplies(tr: Translator): KnowledgeReplies {
       const lines = entries.map((e, i) => `${i + 1}. ${escapeHtml(e.title)}`);
       // Button text is plain text to Telegram (never parsed as HTML): the heading as written, clipped.
       const buttons: Button[][] = [
-        ...entries.map((e, i) => [{ text: clip(`${i + 1}. ${e.title}`, BUTTON_MAX_CHARS), data: `kbs:${reportId}:${i}` }]),
+        ...entries.map((e, i) => [{ text: clipLine(`${i + 1}. ${e.title}`, BUTTON_MAX_CHARS), data: `kbs:${reportId}:${i}` }]),
         [{ text: tr.t(language, 'kb.suggest_none'), data: `kbs:${reportId}:${NONE_OF_THESE}` }],
       ];
       return { type: 'text', html: [tr.t(language, 'kb.suggest_intro'), lines.join('\n')].join('\n\n'), buttons };
@@ -115,10 +116,4 @@ export function createKnowledgeReplies(tr: Translator): KnowledgeReplies {
       return [header, ...fit(language, lines, LIST_MAX_CHARS), tr.t(language, 'kb.questions_hint')].join('\n');
     },
   };
-}
-
-/** At most `max` characters (whole code points), with an ellipsis when cut. */
-function clip(text: string, max: number): string {
-  const chars = Array.from(text.replace(/\s+/g, ' ').trim());
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('');
 }

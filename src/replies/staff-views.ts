@@ -1,4 +1,5 @@
 import type { Catalogue } from '../domain/categories.ts';
+import { clipLine } from '../domain/text.ts';
 import type { SubtopicCatalogue } from '../domain/subtopics.ts';
 import type { Language } from '../domain/classification.ts';
 import { HOUR, formatDate, formatDateTime } from '../domain/time.ts';
@@ -62,10 +63,7 @@ export function createStaffViews(
   };
   const late = (language: Language, ms: number) =>
     ms >= 48 * HOUR ? tr.t(language, 'staff.late.days', { n: Math.floor(ms / (24 * HOUR)) }) : tr.t(language, 'staff.late.hours', { n: Math.max(1, Math.floor(ms / HOUR)) });
-  const cut = (text: string, max = MAX_TEXT) => {
-    const chars = Array.from(text.replace(/\s+/g, ' ').trim());
-    return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('');
-  };
+  const cut = (text: string, max = MAX_TEXT) => clipLine(text, max);
 
   /** A report's words for staff, marked 🎤/📷 when it came as a voice note or photo; a voice note alone shows its label. */
   function reportText(language: Language, r: ReportLine): string {
