@@ -97,8 +97,11 @@ export interface ResidentReportLine {
   receivedAt: number;
   state: 'received' | 'classified';
   problemStatus: ProblemStatus | null;
-  /** Settled without a problem: praise passed on, small talk answered, a question answered from the knowledge base. */
-  settledAs: 'praise' | 'chitchat' | 'answered' | null;
+  /**
+   * Not on the problem list: praise passed on, small talk answered, a question answered from the knowledge base, or a
+   * question held with suggestions that waits for the resident's choice ("您是想问…?").
+   */
+  settledAs: 'praise' | 'chitchat' | 'answered' | 'awaiting_choice' | null;
 }
 
 /** A resident to tell about a problem, through their earliest report in it. */
@@ -228,15 +231,22 @@ export function createReportStore(db: Db): ReportStore {
     clearReclassify: (id) => void clear.run(id),
     forResident(residentId, limit) {
       type Row = { id: number; category: string | null; received_at: number; state: 'received' | 'classified'; kind: string | null; problem_status: ProblemStatus | null; question_status: string | null };
+      // A question declined or unmatched (a held one included) became a ticket: its problem's status, or 'received'
+      // while the pipeline takes it back, is what the resident sees.
+      const settledAs = (r: Row): ResidentReportLine['settledAs'] => {
+        if (r.problem_status !== null) return null;
+        if (r.kind === 'praise' || r.kind === 'chitchat') return r.kind;
+        if (r.question_status === 'offered' || r.question_status === 'answered') return 'answered';
+        if (r.question_status === 'suggested') return 'awaiting_choice';
+        return null;
+      };
       const lines = (mine.all(residentId, limit) as Row[]).map((r) => ({
         id: r.id,
         category: r.category,
         receivedAt: r.received_at,
         state: r.state,
         problemStatus: r.problem_status,
-        // Not on the problem list: praise passed on, small talk answered, a question answered from the knowledge base.
-        settledAs:
-          r.problem_status !== null ? null : r.kind === 'praise' ? ('praise' as const) : r.kind === 'chitchat' ? ('chitchat' as const) : r.question_status === 'offered' || r.question_status === 'answered' ? ('answered' as const) : null,
+        settledAs: settledAs(r),
       }));
       return { lines, total: (mineCount.get(residentId) as { n: number }).n };
     },
