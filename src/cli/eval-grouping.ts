@@ -9,9 +9,10 @@ import { ConfigError, parseConfig, type Config } from '../config.ts';
 import { createOracleDecider, scoreGrouping, type GroupingError } from '../problems/grouping-metrics.ts';
 import { installOfflineTelegram, privateTextUpdate, SAMPLE_BOT_INFO } from '../sample/offline-telegram.ts';
 import { DAY, MINUTE } from '../domain/time.ts';
+import type { Candidate, GroupingDecider } from '../problems/grouping.ts';
 
 /**
- * npm run eval:grouping -- FILE.jsonl [--offline] [--oracle] [--json] [--worst N]
+ * npm run eval:grouping -- FILE.jsonl [--offline] [--oracle] [--json] [--worst N] [--explain]
  * Feeds labelled reports, in order, through the real app (bot, intake, classifier as configured, grouping,
  * attach) on a scratch database, one resident each, the clock moved to each line's day; then scores the
  * problems they landed in against the `problem` labels. --oracle replaces the grouping decision with one that
@@ -19,6 +20,10 @@ import { DAY, MINUTE } from '../domain/time.ts';
  *
  * The pipeline has no field for a unit picked on a form, so a line's `unit` is appended to its text as
  * "（unit）", where the classifier reads units from.
+ *
+ * --explain (offline decider only): one JSON line per report on stderr, with the line, its label, the problem it
+ * landed in, the unit and subtopic it was given and, when it joined an existing problem, the evidence and score that
+ * decided it (src/problems/same-matter.ts): what a tuning session reads to see why two matters were merged.
  */
 const Line = z.object({
   text: z.string().min(1),
@@ -35,7 +40,7 @@ const GAP = 2 * MINUTE;
 /** Residents are ids far from anything real; each line is its own resident. */
 const FIRST_RESIDENT = 7_000_000_000;
 
-const USAGE = 'usage: npm run eval:grouping -- FILE.jsonl [--offline] [--oracle] [--json] [--worst N]\n';
+const USAGE = 'usage: npm run eval:grouping -- FILE.jsonl [--offline] [--oracle] [--json] [--worst N] [--explain]\n';
 
 function fail(message: string): never {
   process.stderr.write(`eval:grouping: ${message}\n`);
@@ -82,7 +87,19 @@ interface Outcome {
   by: { llm: number; offline: number };
 }
 
-async function feed(lines: Line[], config: Config, oracle: boolean): Promise<Outcome> {
+/** Why a report joined the problem it joined (--explain): the winning candidate's evidence and score. */
+const joinedBecause = new Map<number, { problemId: number; score: number; evidence: Candidate['evidence'] }>();
+const explainingDecider: GroupingDecider = {
+  name: 'similarity',
+  decide: async (report, candidates) => {
+    const best = candidates[0];
+    if (!best?.joins) return null;
+    joinedBecause.set(report.id, { problemId: best.problem.id, score: best.score, evidence: best.evidence });
+    return best.problem.id;
+  },
+};
+
+async function feed(lines: Line[], config: Config, oracle: boolean, explain = false): Promise<Outcome> {
   let clock = START;
   const lineOfReport = new Map<number, number>();
   const matterOfReport = (reportId: number) => {
@@ -102,6 +119,7 @@ async function feed(lines: Line[], config: Config, oracle: boolean): Promise<Out
     throttle: false,
     pollIntervalMs: 20,
     ...(oracle && { decider: createOracleDecider({ matterOfReport, reportsOfProblem: reportsOf }) }),
+    ...(explain && !oracle && { decider: explainingDecider }),
   });
   installOfflineTelegram(app.bot);
   const findReport = app.db.prepare('SELECT id FROM reports WHERE chat_id = ? AND message_id = ?');
@@ -116,6 +134,9 @@ async function feed(lines: Line[], config: Config, oracle: boolean): Promise<Out
       withinDay = line.day === day ? withinDay + 1 : 0;
       day = line.day;
       clock = START + line.day * DAY + withinDay * GAP;
+      // As the app's runner does every minute: a question held with suggestions that nobody picked becomes a
+      // ticket after KNOWLEDGE_SUGGEST_TIMEOUT (the eval's residents never press), and is grouped then.
+      if (app.knowledgeFeedback.expireHeld().length > 0) await app.runner.settle();
       const userId = FIRST_RESIDENT + i;
       const text = line.unit ? `${line.text}（${line.unit}）` : line.text;
       const language = /[\u3400-\u9fff]/.test(text) ? 'zh' : 'en';
@@ -125,6 +146,8 @@ async function feed(lines: Line[], config: Config, oracle: boolean): Promise<Out
       // One report at a time: the next one must see the problems this one opened.
       await app.runner.settle();
     }
+    clock += DAY;
+    if (app.knowledgeFeedback.expireHeld().length > 0) await app.runner.settle();
     const by = { llm: 0, offline: 0 };
     for (const [i] of lines.entries()) {
       const row = app.db.prepare('SELECT problem_id, classified_by FROM reports WHERE chat_id = ? AND message_id = 1').get(FIRST_RESIDENT + i) as
@@ -133,6 +156,13 @@ async function feed(lines: Line[], config: Config, oracle: boolean): Promise<Out
       if (row?.classified_by) by[row.classified_by]++;
       const problemId = row?.problem_id == null ? undefined : app.problems.resolveId(row.problem_id);
       predicted.push(problemId === undefined ? `unstored:${i + 1}` : `#${problemId}`);
+    }
+    if (explain) {
+      const given = app.db.prepare('SELECT subtopic, unit_id, unit_written, category FROM reports WHERE id = ?');
+      for (const [reportId, line] of lineOfReport) {
+        const why = joinedBecause.get(reportId) ?? null;
+        process.stderr.write(`${JSON.stringify({ line: line + 1, report: reportId, truth: lines[line]!.problem, predicted: predicted[line], ...(given.get(reportId) as object), joined: why })}\n`);
+      }
     }
     return { predicted, by };
   } finally {
@@ -173,7 +203,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'minyi-eval-grouping-'));
   let outcome: Outcome;
   try {
-    outcome = await feed(lines, configFor(dir, offline), oracle);
+    outcome = await feed(lines, configFor(dir, offline), oracle, offline && args.includes('--explain'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

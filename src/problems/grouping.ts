@@ -163,6 +163,8 @@ export function createGrouping(
 
   function unitRelation(a: { unitId: string | null; unitWritten: string | null }, b: { unitId: string | null; unitWritten: string | null }): UnitRelation {
     if (a.unitId && b.unitId) return a.unitId === b.unitId ? 'same' : 'different';
+    // A report at a known unit, a problem placed nowhere (中考体育 for the whole district, a marathon's sign-up).
+    if (a.unitId && !b.unitId && !b.unitWritten) return 'unplaced';
     if (a.unitId || b.unitId || !a.unitWritten || !b.unitWritten) return 'unknown';
     const left = writtenKey(a.unitWritten);
     const right = writtenKey(b.unitWritten);

@@ -13,8 +13,11 @@
  * | unknown   | same     | same                            | 0.20                   |
  * | unknown   | same     | unknown or different            | 0.35                   |
  * | unknown   | other    | any                             | never                  |
+ * | unplaced  | same     | any                             | 0.50                   |
  * | different | any      | any                             | never                  |
  *
+ * "unplaced": the report names a directory unit and the problem names no unit at all (not even a written name): a
+ * district-wide matter, or a school's that was never placed; only nearly the same words join them.
  * "unknown" unit: one side names no directory unit and their written names do not agree (a report that says
  * only "游泳池的救生员" may be about the pool's problem). "unknown" subtopic: one side has none. Two matters
  * can share a unit and a subtopic (厕所没纸 vs 厕所门坏了), so even the strongest structure still needs some
@@ -34,7 +37,7 @@
 
 import type { FacetRelation } from './facets.ts';
 
-export type UnitRelation = 'same' | 'unknown' | 'different';
+export type UnitRelation = 'same' | 'unknown' | 'unplaced' | 'different';
 export type SubtopicRelation = 'same' | 'unknown' | 'different';
 
 export interface MatterEvidence {
@@ -60,6 +63,12 @@ export const SAME_UNIT_OTHER_CATEGORY = 0.2;
 export const SAME_UNIT_DIFFERENT_SUBTOPIC = 0.3;
 export const NO_UNIT_SAME_SUBTOPIC = 0.2;
 export const NO_UNIT_OTHERWISE = 0.35;
+/**
+ * A report naming a unit, a problem naming none: joined only on nearly the same words. On the spent blind streams
+ * h, j and k such joins were 2 right and 6 wrong at the old 0.20/0.35 (a school's PE lessons joined the district's
+ * 中考体育 question, a kindergarten's sign-up the marathon's); 0.5 and "never" measured the same there.
+ */
+export const UNIT_ONLY_ON_REPORT = 0.5;
 /** Same unit and subtopic is the strongest signal only while the matter is current. */
 export const SUBTOPIC_WINDOW_DAYS = 21;
 
@@ -74,6 +83,7 @@ export function similarityNeeded(e: Omit<MatterEvidence, 'text'>): number {
   }
   // Nowhere in common and nothing in common: different categories with no unit to join them are not one matter.
   if (!e.sameCategory) return Number.POSITIVE_INFINITY;
+  if (e.unit === 'unplaced') return UNIT_ONLY_ON_REPORT;
   return e.subtopic === 'same' ? NO_UNIT_SAME_SUBTOPIC : NO_UNIT_OTHERWISE;
 }
 

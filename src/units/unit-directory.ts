@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { toSimplified } from '../classify/offline/traditional.ts';
-import { bigramDice, levelOf, numbersOf, townRoot, unitKey, writtenUnitKey } from './unit-name.ts';
+import { bigramDice, derivedShortNames, levelOf, numbersOf, townRoot, unitKey, writtenUnitKey } from './unit-name.ts';
 import { createRomanisedNames } from './romanised-names.ts';
 import { createUnitSpotter } from './unit-spotter.ts';
 
@@ -141,6 +141,10 @@ export function createUnitDirectory(
 
   for (const unit of byId.values()) register(unit.name, unit.id, 'exact');
   for (const unit of byId.values()) for (const alias of unit.aliases) register(alias, unit.id, 'alias');
+  // 东城中学 is 东中 to its parents, as 实验中学 is 实中: short names derived from the names, never shared, never another's.
+  for (const { alias, unitId } of derivedShortNames([...byId.values()].map((u) => ({ id: u.id, names: [u.name, ...u.aliases] })))) {
+    if (!byKey.has(keyOf(alias))) register(alias, unitId, 'alias');
+  }
 
   function addAlias(alias: string, unitId: string): void {
     const unit = byId.get(unitId);

@@ -146,3 +146,37 @@ export function latinNamePattern(name: string): RegExp {
     .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(`(?<![a-z0-9])${words.join('[\\s.]*')}(?![a-z0-9])`, 'gi');
 }
+
+/**
+ * A school named by a two-character place and its level: 东城中学, 北山中学, 西城小学 (区 in front allowed); not a
+ * numbered one (第一中学 is 一中, never 第中).
+ */
+const PLACE_AND_LEVEL = /^区?((?![第一二三四五六七八九十])\p{Script=Han})(?![第一二三四五六七八九十])\p{Script=Han}(中|小)学$/u;
+
+/**
+ * The short names residents give schools named by a place and a level, the way 实验中学 is 实中: the place's first
+ * character and the level (东城中学 → 东中, 西城小学 → 西小). Derived from each unit's Chinese names; a short name
+ * two units would share (北山中学 and 北城中学 → 北中) is given to neither, nor one that is already another unit's name.
+ */
+export function derivedShortNames(units: ReadonlyArray<{ id: string; names: readonly string[] }>): Array<{ alias: string; unitId: string }> {
+  const owners = new Map<string, Set<string>>();
+  const taken = new Map<string, string>();
+  for (const unit of units) {
+    for (const name of unit.names) {
+      taken.set(name, unit.id);
+      const m = PLACE_AND_LEVEL.exec(name);
+      if (!m) continue;
+      const short = `${m[1]}${m[2]}`;
+      if (!owners.has(short)) owners.set(short, new Set());
+      owners.get(short)!.add(unit.id);
+    }
+  }
+  const out: Array<{ alias: string; unitId: string }> = [];
+  for (const [alias, ids] of owners) {
+    if (ids.size !== 1) continue;
+    const [unitId] = ids as Set<string> & { size: 1 };
+    const owner = taken.get(alias);
+    if (owner === undefined) out.push({ alias, unitId: unitId! });
+  }
+  return out;
+}

@@ -1,0 +1,101 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/database.ts';
+import { loadCatalogue } from '../../src/domain/categories.ts';
+import { loadDeadlineRule } from '../../src/domain/deadlines.ts';
+import { createIntake } from '../../src/intake/intake.ts';
+import { createGrouping, similarityDecider, type Grouping, type ReportForGrouping } from '../../src/problems/grouping.ts';
+import { createProblemStore } from '../../src/problems/problem-store.ts';
+import { UNIT_ONLY_ON_REPORT, sameMatter } from '../../src/problems/same-matter.ts';
+import { createUnitRegistry } from '../../src/units/unit-registry.ts';
+
+/**
+ * Two precision rules of issue 11, measured on the spent blind streams h, j and k (docs/GROUPING.md "Blind stream l"):
+ * a report placed at a school does not join a problem placed nowhere (the district's 中考体育) on a trace of shared
+ * words; and at one school's bus, a door that will not shut and a cancelled stop are two matters (prompts/facets.json).
+ * Real SQLite, real migrations, the real intake and the sample directory.
+ */
+
+const DAY = 86_400_000;
+const T0 = Date.parse('2026-03-02T08:00:00+08:00');
+
+function setUp() {
+  const db = openDatabase(':memory:');
+  const units = createUnitRegistry(db, () => T0);
+  const names = (unitId: string | null, written: string | null) => {
+    const unit = unitId ? units.get(unitId) : undefined;
+    return [...(unit ? [unit.name, ...unit.aliases] : []), ...(written ? [written] : [])];
+  };
+  const grouping: Grouping = createGrouping(
+    createProblemStore(db),
+    loadDeadlineRule(loadCatalogue(), 'Asia/Shanghai'),
+    { recurringWithinMs: 30 * DAY, widespreadMinResidents: 5, widespreadWithinMs: 7 * DAY },
+    names,
+    undefined,
+    { writtenKey: (w) => units.writtenKey(w) },
+  );
+  const intake = createIntake(db, { now: () => T0 });
+  let n = 0;
+  const report = async (text: string, where: { unitId: string | null; category: string; subtopic: string }, at: number): Promise<number> => {
+    n++;
+    const { reportId } = intake.receive({ chatId: 3000 + n, messageId: 1, userId: 3000 + n, language: 'zh', text });
+    const r: ReportForGrouping = { id: reportId, text, residentId: null, urgent: false, unitId: where.unitId, unitWritten: null, summary: text.slice(0, 30), category: where.category, subtopic: where.subtopic };
+    const chosen = await similarityDecider.decide(r, grouping.shortlist(r, at));
+    return db.transaction(() => grouping.attach(r, chosen, at).problemId)();
+  };
+  return { db, report };
+}
+
+describe('a report at a school and a problem placed nowhere', () => {
+  let t: ReturnType<typeof setUp>;
+  beforeEach(() => {
+    t = setUp();
+  });
+  afterEach(() => t.db.close());
+
+  const pe = (unitId: string | null) => ({ unitId, category: 'sports', subtopic: 'sports.pe_lessons' });
+
+  it('stay apart on a shared subtopic and a shared facet (体测 / 中考体育)', async () => {
+    const district = await t.report('听说今年中考体育加了游泳 乡下学校连个池子都没有 孩子上哪练去', pe(null), T0);
+    const question = await t.report('今年中考体育跳绳满分是多少个啊', pe(null), T0 + DAY);
+    expect(question).toBe(district);
+    const school = await t.report('二中体测跳绳和一千米根本没测 老师让自己报个成绩就行', pe('ez'), T0 + 2 * DAY);
+    expect(school).not.toBe(district);
+  });
+
+  it('join when the words are nearly the same, and a report with no unit still joins the school\'s problem', async () => {
+    const district = await t.report('中考体育加了游泳项目 乡下学校的孩子没地方练', pe(null), T0);
+    const same = await t.report('二中的家长说 中考体育加了游泳项目 乡下学校的孩子没地方练', pe('ez'), T0 + DAY);
+    expect(same).toBe(district);
+    const lessons = await t.report('二中初三的体育课全让数学老师占了 这学期没上过几节', pe('ez'), T0 + 2 * DAY);
+    const unplacedAgain = await t.report('初三的体育课全让数学老师占了 一学期没上过几节', pe(null), T0 + 3 * DAY);
+    expect(unplacedAgain).toBe(lessons);
+  });
+
+  it('needs the rule\'s bar, and never across categories', () => {
+    const evidence = { unit: 'unplaced', subtopic: 'same', sameCategory: true, ageDays: 1 } as const;
+    expect(sameMatter({ ...evidence, text: UNIT_ONLY_ON_REPORT - 0.01 }).joins).toBe(false);
+    expect(sameMatter({ ...evidence, text: UNIT_ONLY_ON_REPORT }).joins).toBe(true);
+    expect(sameMatter({ ...evidence, sameCategory: false, text: 0.99 }).joins).toBe(false);
+  });
+});
+
+describe('one school bus, two matters', () => {
+  let t: ReturnType<typeof setUp>;
+  beforeEach(() => {
+    t = setUp();
+  });
+  afterEach(() => t.db.close());
+
+  const bus = { unitId: 'hxzxx', category: 'transport', subtopic: 'transport.bus_service' };
+
+  it('keeps a door that will not shut apart from a cancelled stop, and joins a rewording of the stop', async () => {
+    const stop = await t.report('河西中心校的校车把我们王庄那个站取消了 现在娃要走二里地到大路上等车', bus, T0);
+    const door = await t.report('河西镇中心校那辆黄色校车车门老是关不严 开起来哐哐响 孩子靠门坐很危险', bus, T0 + DAY);
+    const driver = await t.report('河西中心小学校车司机下午老是提前五六分钟就开走 低年级的娃追不上', bus, T0 + 2 * DAY);
+    const stopAgain = await t.report('王庄站点取消了以后一年级的小孩得自己走到公路边坐车 河西镇中心小学能不能把站恢复', bus, T0 + 3 * DAY);
+    expect(door).not.toBe(stop);
+    expect(driver).not.toBe(stop);
+    expect(driver).not.toBe(door);
+    expect(stopAgain).toBe(stop);
+  });
+});
