@@ -1,12 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/database.ts';
-import { loadCatalogue } from '../../src/domain/categories.ts';
-import { loadDeadlineRule } from '../../src/domain/deadlines.ts';
 import { createIntake } from '../../src/intake/intake.ts';
-import { createGrouping, similarityDecider, type Grouping, type ReportForGrouping } from '../../src/problems/grouping.ts';
-import { createProblemStore, type ProblemStore } from '../../src/problems/problem-store.ts';
+import { similarityDecider, type Grouping, type ReportForGrouping } from '../../src/problems/grouping.ts';
+import type { ProblemStore } from '../../src/problems/problem-store.ts';
 import { sameMatter, similarityNeeded } from '../../src/problems/same-matter.ts';
-import { createUnitRegistry, type UnitRegistry } from '../../src/units/unit-registry.ts';
+import type { UnitRegistry } from '../../src/units/unit-registry.ts';
+import { sampleGrouping } from '../support/grouping-kit.ts';
 import { writtenUnitKey } from '../../src/units/unit-name.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
 import { privateText, resident } from '../support/updates.ts';
@@ -17,19 +16,7 @@ const T0 = Date.parse('2026-03-02T08:00:00+08:00');
 /** The grouping as the app builds it, on a real database with the real migrations; reports stored by the real intake. */
 function setUp(): { db: Db; grouping: Grouping; problems: ProblemStore; units: UnitRegistry; report: (r: Partial<ReportForGrouping> & { text: string; category: string }, at?: number) => Promise<number> } {
   const db = openDatabase(':memory:');
-  const units = createUnitRegistry(db, () => T0);
-  const problems = createProblemStore(db);
-  const grouping = createGrouping(
-    problems,
-    loadDeadlineRule(loadCatalogue(), 'Asia/Shanghai'),
-    { recurringWithinMs: 30 * DAY, widespreadMinResidents: 5, widespreadWithinMs: 7 * DAY },
-    (unitId, written) => {
-      const unit = unitId ? units.get(unitId) : undefined;
-      return [...(unit ? [unit.name, ...unit.aliases] : []), ...(written ? [written] : [])];
-    },
-    undefined,
-    { writtenKey: (w) => units.writtenKey(w) },
-  );
+  const { grouping, problems, units } = sampleGrouping(db, T0);
   const intake = createIntake(db, { now: () => T0 });
   let n = 0;
   const report = async (r: Partial<ReportForGrouping> & { text: string; category: string }, at = T0) => {

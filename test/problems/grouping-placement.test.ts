@@ -1,12 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.ts';
-import { loadCatalogue } from '../../src/domain/categories.ts';
-import { loadDeadlineRule } from '../../src/domain/deadlines.ts';
 import { createIntake } from '../../src/intake/intake.ts';
-import { createGrouping, similarityDecider, type Grouping, type ReportForGrouping } from '../../src/problems/grouping.ts';
-import { createProblemStore } from '../../src/problems/problem-store.ts';
+import { similarityDecider, type ReportForGrouping } from '../../src/problems/grouping.ts';
 import { UNIT_ONLY_ON_REPORT, sameMatter } from '../../src/problems/same-matter.ts';
-import { createUnitRegistry } from '../../src/units/unit-registry.ts';
+import { sampleGrouping } from '../support/grouping-kit.ts';
 
 /**
  * Two precision rules of issue 11, measured on the spent blind streams h, j and k (docs/GROUPING.md "Blind stream l"):
@@ -20,19 +17,7 @@ const T0 = Date.parse('2026-03-02T08:00:00+08:00');
 
 function setUp() {
   const db = openDatabase(':memory:');
-  const units = createUnitRegistry(db, () => T0);
-  const names = (unitId: string | null, written: string | null) => {
-    const unit = unitId ? units.get(unitId) : undefined;
-    return [...(unit ? [unit.name, ...unit.aliases] : []), ...(written ? [written] : [])];
-  };
-  const grouping: Grouping = createGrouping(
-    createProblemStore(db),
-    loadDeadlineRule(loadCatalogue(), 'Asia/Shanghai'),
-    { recurringWithinMs: 30 * DAY, widespreadMinResidents: 5, widespreadWithinMs: 7 * DAY },
-    names,
-    undefined,
-    { writtenKey: (w) => units.writtenKey(w) },
-  );
+  const { grouping } = sampleGrouping(db, T0);
   const intake = createIntake(db, { now: () => T0 });
   let n = 0;
   const report = async (text: string, where: { unitId: string | null; category: string; subtopic: string }, at: number): Promise<number> => {

@@ -1,14 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.ts';
-import { loadCatalogue } from '../../src/domain/categories.ts';
-import { loadDeadlineRule } from '../../src/domain/deadlines.ts';
 import { createIntake } from '../../src/intake/intake.ts';
-import { createGrouping, similarityDecider, type Grouping, type ReportForGrouping } from '../../src/problems/grouping.ts';
+import { similarityDecider, type ReportForGrouping } from '../../src/problems/grouping.ts';
+import { sampleGrouping } from '../support/grouping-kit.ts';
 import type { LedgerTitles } from '../../src/problems/ledger-title.ts';
 import { SAME_UNIT_SAME_SUBTOPIC, sameMatter } from '../../src/problems/same-matter.ts';
 import { featureSimilarity, textFeatures } from '../../src/problems/similarity.ts';
-import { createUnitRegistry } from '../../src/units/unit-registry.ts';
-import { createProblemStore } from '../../src/problems/problem-store.ts';
 
 /**
  * Same unit and same subtopic is the strongest signal, but not a matter by itself: 插座冒火花 and 灯管坏了 at one
@@ -26,19 +23,11 @@ const restatingTitles: LedgerTitles = {
 
 function setUp(titles?: LedgerTitles) {
   const db = openDatabase(':memory:');
-  const units = createUnitRegistry(db, () => T0);
+  const { grouping, units } = sampleGrouping(db, T0, { ...(titles && { titles }) });
   const names = (unitId: string | null, written: string | null) => {
     const unit = unitId ? units.get(unitId) : undefined;
     return [...(unit ? [unit.name, ...unit.aliases] : []), ...(written ? [written] : [])];
   };
-  const grouping: Grouping = createGrouping(
-    createProblemStore(db),
-    loadDeadlineRule(loadCatalogue(), 'Asia/Shanghai'),
-    { recurringWithinMs: 30 * DAY, widespreadMinResidents: 5, widespreadWithinMs: 7 * DAY },
-    names,
-    titles,
-    { writtenKey: (w) => units.writtenKey(w) },
-  );
   const intake = createIntake(db, { now: () => T0 });
   let n = 0;
   const candidate = (text: string, subtopic: string, category = 'facilities'): ReportForGrouping => {
