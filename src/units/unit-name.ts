@@ -153,10 +153,21 @@ export function latinNamePattern(name: string): RegExp {
  */
 const PLACE_AND_LEVEL = /^区?((?![第一二三四五六七八九十])\p{Script=Han})(?![第一二三四五六七八九十])\p{Script=Han}(中|小)学$/u;
 
+/** First characters that make a short name ordinary words: 和小李 (and Xiao Li), 在中, and 河中 / 湖中 / 城中 ("in the river"). */
+const NOT_A_SHORT_NAME_START = new Set([...'和与同跟在从向对给把被比为']);
+const IN_THE_PLACE = new Set([...'河湖山水海江城家校园林心空田村镇楼街路市区县乡']);
+
+/** A derived short name that running text uses as ordinary language, which a resident's 掉进河中了 must never become. */
+function readsAsLanguage(short: string): boolean {
+  const [first, level] = [...short];
+  return NOT_A_SHORT_NAME_START.has(first!) || (level === '中' && IN_THE_PLACE.has(first!));
+}
+
 /**
  * The short names residents give schools named by a place and a level, the way 实验中学 is 实中: the place's first
  * character and the level (东城中学 → 东中, 西城小学 → 西小). Derived from each unit's Chinese names; a short name
- * two units would share (北山中学 and 北城中学 → 北中) is given to neither, nor one that is already another unit's name.
+ * two units would share (北山中学 and 北城中学 → 北中) is given to neither, nor one that is already another unit's name,
+ * nor one that reads as ordinary words (河西中学 is not 河中: 孩子掉进河中了; 和平小学 is not 和小: 我和小李).
  */
 export function derivedShortNames(units: ReadonlyArray<{ id: string; names: readonly string[] }>): Array<{ alias: string; unitId: string }> {
   const owners = new Map<string, Set<string>>();
@@ -173,7 +184,7 @@ export function derivedShortNames(units: ReadonlyArray<{ id: string; names: read
   }
   const out: Array<{ alias: string; unitId: string }> = [];
   for (const [alias, ids] of owners) {
-    if (ids.size !== 1) continue;
+    if (ids.size !== 1 || readsAsLanguage(alias)) continue;
     const [unitId] = ids as Set<string> & { size: 1 };
     const owner = taken.get(alias);
     if (owner === undefined) out.push({ alias, unitId: unitId! });

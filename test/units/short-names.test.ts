@@ -49,5 +49,9 @@ describe('the sample directory reads them in running text', () => {
     expect(found('华东中部地区今年降温早')).toEqual([]);
     expect(found('城西小区门口的路灯坏了')).toEqual([]);
     expect(found('孩子的球掉到河中间了')).toEqual([]);
+    // Short names that are ordinary words are never derived: 河西中学 is not 河中, 和平小学 is not 和小.
+    expect(found('孩子掉进河中了 快来人')).toEqual([]);
+    expect(found('我和小李去体育馆打球')).toEqual(['tyg']);
+    expect(directory.match('河中')?.unit.id).not.toBe('hxzx');
   });
 });
