@@ -23,7 +23,8 @@ import type { Candidate, GroupingDecider } from '../problems/grouping.ts';
  *
  * --explain (offline decider only): one JSON line per report on stderr, with the line, its label, the problem it
  * landed in, the unit and subtopic it was given and, when it joined an existing problem, the evidence and score that
- * decided it (src/problems/same-matter.ts): what a tuning session reads to see why two matters were merged.
+ * decided it (src/problems/same-matter.ts), and the candidates it was offered with theirs: what a tuning session
+ * reads to see why two matters were merged or one was split.
  */
 const Line = z.object({
   text: z.string().min(1),
@@ -89,9 +90,12 @@ interface Outcome {
 
 /** Why a report joined the problem it joined (--explain): the winning candidate's evidence and score. */
 const joinedBecause = new Map<number, { problemId: number; score: number; evidence: Candidate['evidence'] }>();
+/** The candidates a report was offered, best first (--explain): what a split was missing. */
+const offered = new Map<number, Array<{ problemId: number; score: number; evidence: Candidate['evidence'] }>>();
 const explainingDecider: GroupingDecider = {
   name: 'similarity',
   decide: async (report, candidates) => {
+    offered.set(report.id, candidates.map((c) => ({ problemId: c.problem.id, score: c.score, evidence: c.evidence })));
     const best = candidates[0];
     if (!best?.joins) return null;
     joinedBecause.set(report.id, { problemId: best.problem.id, score: best.score, evidence: best.evidence });
@@ -161,7 +165,7 @@ async function feed(lines: Line[], config: Config, oracle: boolean, explain = fa
       const given = app.db.prepare('SELECT subtopic, unit_id, unit_written, category FROM reports WHERE id = ?');
       for (const [reportId, line] of lineOfReport) {
         const why = joinedBecause.get(reportId) ?? null;
-        process.stderr.write(`${JSON.stringify({ line: line + 1, report: reportId, truth: lines[line]!.problem, predicted: predicted[line], ...(given.get(reportId) as object), joined: why })}\n`);
+        process.stderr.write(`${JSON.stringify({ line: line + 1, report: reportId, truth: lines[line]!.problem, predicted: predicted[line], ...(given.get(reportId) as object), joined: why, offered: offered.get(reportId) ?? [] })}\n`);
       }
     }
     return { predicted, by };

@@ -7,7 +7,7 @@ import { createIntake } from '../../src/intake/intake.ts';
 import { createFacetVocabulary, facetRelation, loadFacets, type FacetVocabulary } from '../../src/problems/facets.ts';
 import { createGrouping, similarityDecider, type ReportForGrouping } from '../../src/problems/grouping.ts';
 import { createProblemStore } from '../../src/problems/problem-store.ts';
-import { DISJOINT_FACETS_NEEDED, SHARED_FACET_BONUS, SAME_UNIT_SAME_SUBTOPIC, sameMatter } from '../../src/problems/same-matter.ts';
+import { DISJOINT_FACETS_NEEDED, SAME_UNIT_DIFFERENT_SUBTOPIC, SAME_UNIT_OTHER_CATEGORY, SAME_UNIT_SAME_SUBTOPIC, SHARED_FACET_BONUS, SHARED_FACET_BONUS_SIBLINGS, sameMatter } from '../../src/problems/same-matter.ts';
 import { createUnitRegistry } from '../../src/units/unit-registry.ts';
 
 /**
@@ -113,9 +113,14 @@ describe('the same-matter rule with facets', () => {
     expect(sameMatter({ ...evidence, text: 0.05, facets: 'shared' }).joins).toBe(true);
   });
 
-  it('gives no bonus across two subtopics, where one word can name a facet of each', () => {
-    const across = { ...evidence, subtopic: 'different' } as const;
-    expect(sameMatter({ ...across, text: 0.2, facets: 'shared' }).joins).toBe(sameMatter({ ...across, text: 0.2 }).joins);
+  it('gives half the bonus between sibling subtopics of one category, and none across categories (堵: a toilet, the gate)', () => {
+    const siblings = { ...evidence, subtopic: 'different' } as const;
+    const needed = SAME_UNIT_DIFFERENT_SUBTOPIC;
+    expect(sameMatter({ ...siblings, text: needed - SHARED_FACET_BONUS_SIBLINGS }).joins).toBe(false);
+    expect(sameMatter({ ...siblings, text: needed - SHARED_FACET_BONUS_SIBLINGS, facets: 'shared' }).joins).toBe(true);
+    expect(sameMatter({ ...siblings, text: needed - SHARED_FACET_BONUS, facets: 'shared' }).joins).toBe(false);
+    const across = { ...siblings, sameCategory: false } as const;
+    expect(sameMatter({ ...across, text: SAME_UNIT_OTHER_CATEGORY - 0.01, facets: 'shared' }).joins).toBe(false);
   });
 });
 

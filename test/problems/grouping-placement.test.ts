@@ -84,3 +84,21 @@ describe('one school bus, two matters', () => {
     expect(stopAgain).toBe(stop);
   });
 });
+
+describe('one kindergarten\'s fees: a rise without a hearing is one matter however it is told', () => {
+  let t: ReturnType<typeof setUp>;
+  beforeEach(() => {
+    t = setUp();
+  });
+  afterEach(() => t.db.close());
+
+  const fees = { unitId: 'yy', category: 'fees', subtopic: 'fees.kindergarten' };
+
+  it('joins 涨到 / 没有听证 with 涨价了, and keeps paid interest classes apart', async () => {
+    const rise = await t.report('区一幼保教费从下个月开始涨到1200，没有听证，也没提前通知', fees, T0);
+    const again = await t.report('一幼涨价了 一个月涨了四百 公办园这么涨合理吗', fees, T0 + DAY);
+    const classes = await t.report('一幼要求每个孩子报特色班 美术班舞蹈班每月另交三百', fees, T0 + 2 * DAY);
+    expect(again).toBe(rise);
+    expect(classes).not.toBe(rise);
+  });
+});
