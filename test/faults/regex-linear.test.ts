@@ -72,7 +72,11 @@ function slowest(unit: string, ending: string): { step: string; length: number; 
   for (const length of LENGTHS) {
     const text = repeatTo(unit, length, ending);
     for (const [step, run] of STEPS) {
-      const ms = cpuMs(() => run(text));
+      // Over the limit, measured again: a garbage collection of the heap earlier test files left in this worker can
+      // land in all three runs (CI failed once so, at 10,000 characters of "去年"), while a pattern that is really
+      // slow stays slow however often it is timed.
+      let ms = cpuMs(() => run(text));
+      for (let again = 0; again < 2 && ms > LIMIT_MS; again++) ms = Math.min(ms, cpuMs(() => run(text)));
       if (ms > worst.ms) worst = { step, length, ms };
       if (ms > LIMIT_MS) return worst;
     }
