@@ -9,7 +9,7 @@ import { ConfigError, parseConfig, type Config } from '../config.ts';
 import { createOracleDecider, scoreGrouping, type GroupingError } from '../problems/grouping-metrics.ts';
 import { installOfflineTelegram, privateTextUpdate, SAMPLE_BOT_INFO } from '../sample/offline-telegram.ts';
 import { DAY, MINUTE } from '../domain/time.ts';
-import type { Candidate, GroupingDecider } from '../problems/grouping.ts';
+import { similarityDecider, type Candidate, type GroupingDecider } from '../problems/grouping.ts';
 
 /**
  * npm run eval:grouping -- FILE.jsonl [--offline] [--oracle] [--json] [--worst N] [--explain]
@@ -88,18 +88,17 @@ interface Outcome {
   by: { llm: number; offline: number };
 }
 
-/** Why a report joined the problem it joined (--explain): the winning candidate's evidence and score. */
-const joinedBecause = new Map<number, { problemId: number; score: number; evidence: Candidate['evidence'] }>();
-/** The candidates a report was offered, best first (--explain): what a split was missing. */
-const offered = new Map<number, Array<{ problemId: number; score: number; evidence: Candidate['evidence'] }>>();
+/**
+ * --explain: the candidates each report was offered, best first, and whether it joined the first; the offline decision
+ * itself is the app's (similarityDecider), only watched.
+ */
+const decisions = new Map<number, { joined: boolean; offered: Array<{ problemId: number; score: number; evidence: Candidate['evidence'] }> }>();
 const explainingDecider: GroupingDecider = {
-  name: 'similarity',
+  name: similarityDecider.name,
   decide: async (report, candidates) => {
-    offered.set(report.id, candidates.map((c) => ({ problemId: c.problem.id, score: c.score, evidence: c.evidence })));
-    const best = candidates[0];
-    if (!best?.joins) return null;
-    joinedBecause.set(report.id, { problemId: best.problem.id, score: best.score, evidence: best.evidence });
-    return best.problem.id;
+    const chosen = await similarityDecider.decide(report, candidates);
+    decisions.set(report.id, { joined: chosen !== null, offered: candidates.map((c) => ({ problemId: c.problem.id, score: c.score, evidence: c.evidence })) });
+    return chosen;
   },
 };
 
@@ -164,8 +163,9 @@ async function feed(lines: Line[], config: Config, oracle: boolean, explain = fa
     if (explain) {
       const given = app.db.prepare('SELECT subtopic, unit_id, unit_written, category FROM reports WHERE id = ?');
       for (const [reportId, line] of lineOfReport) {
-        const why = joinedBecause.get(reportId) ?? null;
-        process.stderr.write(`${JSON.stringify({ line: line + 1, report: reportId, truth: lines[line]!.problem, predicted: predicted[line], ...(given.get(reportId) as object), joined: why, offered: offered.get(reportId) ?? [] })}\n`);
+        const decision = decisions.get(reportId);
+        const joined = decision?.joined ? decision.offered[0]! : null;
+        process.stderr.write(`${JSON.stringify({ line: line + 1, report: reportId, truth: lines[line]!.problem, predicted: predicted[line], ...(given.get(reportId) as object), joined, offered: decision?.offered ?? [] })}\n`);
       }
     }
     return { predicted, by };

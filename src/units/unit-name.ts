@@ -171,23 +171,17 @@ function readsAsLanguage(short: string): boolean {
  */
 export function derivedShortNames(units: ReadonlyArray<{ id: string; names: readonly string[] }>): Array<{ alias: string; unitId: string }> {
   const owners = new Map<string, Set<string>>();
-  const taken = new Map<string, string>();
+  const names = new Set<string>();
   for (const unit of units) {
     for (const name of unit.names) {
-      taken.set(name, unit.id);
+      names.add(name);
       const m = PLACE_AND_LEVEL.exec(name);
       if (!m) continue;
       const short = `${m[1]}${m[2]}`;
-      if (!owners.has(short)) owners.set(short, new Set());
-      owners.get(short)!.add(unit.id);
+      owners.set(short, (owners.get(short) ?? new Set()).add(unit.id));
     }
   }
-  const out: Array<{ alias: string; unitId: string }> = [];
-  for (const [alias, ids] of owners) {
-    if (ids.size !== 1 || readsAsLanguage(alias)) continue;
-    const [unitId] = ids as Set<string> & { size: 1 };
-    const owner = taken.get(alias);
-    if (owner === undefined) out.push({ alias, unitId: unitId! });
-  }
-  return out;
+  return [...owners]
+    .filter(([alias, ids]) => ids.size === 1 && !names.has(alias) && !readsAsLanguage(alias))
+    .map(([alias, ids]) => ({ alias, unitId: [...ids][0]! }));
 }
