@@ -149,9 +149,14 @@ export function createAppRunner(app: AppParts, options: AppRunnerOptions = {}): 
       try {
         const removed = retention.purge(now());
         if (Object.values(removed).some((n) => n > 0)) logger.info({ removed }, 'retention: old copies removed');
-        refreshPlannerStatistics(db, 'periodic');
       } catch (error) {
         logger.warn({ err: error }, 'retention: could not remove old copies');
+      }
+      // After the purge, which changes table sizes most; its own failure is its own (the statistics of the open stay).
+      try {
+        refreshPlannerStatistics(db, 'periodic');
+      } catch (error) {
+        logger.warn({ err: error }, 'could not refresh the query planner statistics; trying again in an hour');
       }
     };
     purge();
