@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { toSimplified } from '../classify/offline/traditional.ts';
-import { bigramDice, derivedShortNames, levelOf, numbersOf, townRoot, unitKey, writtenUnitKey } from './unit-name.ts';
+import { bigramDice, derivedShortNames, levelOf, numbersOf, townRoot, townSchoolNames, unitKey, writtenUnitKey } from './unit-name.ts';
 import { createRomanisedNames } from './romanised-names.ts';
 import { createUnitSpotter } from './unit-spotter.ts';
 
@@ -144,6 +144,11 @@ export function createUnitDirectory(
   // 东城中学 is 东中 to its parents, as 实验中学 is 实中: short names derived from the names, never shared, never another's.
   for (const { alias, unitId } of derivedShortNames([...byId.values()].map((u) => ({ id: u.id, names: [u.name, ...u.aliases] })))) {
     if (!byKey.has(keyOf(alias))) register(alias, unitId, 'alias');
+  }
+  // 北山乡中心校 is 北山小学 to its parents: its town and level, unless another unit is called so.
+  for (const { alias, unitId } of townSchoolNames([...byId.values()])) {
+    const owner = byKey.get(keyOf(alias))?.unitId;
+    if (owner === undefined || owner === unitId) register(alias, unitId, 'alias');
   }
 
   function addAlias(alias: string, unitId: string): void {

@@ -1,3 +1,5 @@
+import { pinyin } from 'pinyin-pro';
+
 /**
  * How a unit name as a resident (or the LLM) writes it is reduced to a comparable key, and which parts of it
  * must never be fuzzed: the number (一中 vs 二中) and the school level (实验中学 vs 实验小学).
@@ -58,13 +60,16 @@ export function unitKey(nameAsWritten: string, towns: readonly string[] = []): s
   key = key.replace(/(?:[东西南北新老本]?校区|分校|本部|初中部|高中部|小学部|幼儿部)$/u, '');
   key = key.replace(/中心(?:小学|学校|完小)$/u, '中心校');
   key = key.replace(/(中学|小学)校$/u, '$1');
+  // 北山初中 / 北山初级中学 is 北山中学 (a place's middle school, said by its level), never a bare 初中.
+  key = key.replace(/(?<=\p{Script=Han}{2})初级?中(?:学)?$/u, '中学');
   key = key.replace(new RegExp(`第(?=${HAN_NUMERAL})`, 'gu'), '');
   key = key.replace(/幼儿园/gu, '幼').replace(/中学/gu, '中').replace(/小学/gu, '小');
   return key;
 }
 
-/** What names a kind of institution, not which one: 启航教育培训机构, 启航培训班 and 启航教育 are one 启航. */
-const INSTITUTION_WORDS = '培训机构|培训学校|培训中心|培训班|辅导班|辅导中心|托管班|教育|培训|机构|课堂|学堂|学校|公司|tutoringcentre|tutoringcenter|trainingcentre|trainingcenter|education';
+/** What names a kind of institution, not which one: 启航教育培训机构, 启航培训班, 启航英语 and Qihang Education are one 启航. */
+const INSTITUTION_WORDS =
+  '培训机构|培训学校|培训中心|培训班|辅导班|辅导中心|托管中心|托管班|工作室|跆拳道|教育|英语|培训|机构|课堂|学堂|学校|公司|tutoringcentre|tutoringcenter|trainingcentre|trainingcenter|education|english|taekwondo|tutoring|academy';
 const ENDS_GENERIC = new RegExp(`(?:${INSTITUTION_WORDS})$`, 'u');
 const ONLY_GENERIC = new RegExp(`^(?:${INSTITUTION_WORDS})$`, 'u');
 
@@ -87,6 +92,28 @@ export function writtenUnitKey(nameAsWritten: string, towns: readonly string[] =
     key = shorter;
   }
   return ONLY_GENERIC.test(key) ? '' : key;
+}
+
+/** How two written-name keys relate: one place, perhaps one (alike spellings), or two places. */
+export type WrittenNamesRelation = 'same' | 'alike' | 'different';
+
+/** Two written names at least this alike (bigram Dice of their keys) may be one place spelled twice. */
+const WRITTEN_ALIKE = 0.3;
+
+/**
+ * Whether two keys of names not in the directory (writtenUnitKey) name one place: equal or one inside the other
+ * (启航 in 启航东城), or one in Chinese and the other its pinyin (启航 and Qihang, 智慧树 and Zhihuishu), read loosely;
+ * two that share nothing (启航, 星火) are two places. An empty key says nothing: 'alike'.
+ */
+export function writtenNamesRelation(left: string, right: string): WrittenNamesRelation {
+  if (left === '' || right === '') return 'alike';
+  if (left === right || left.includes(right) || right.includes(left)) return 'same';
+  const latin = /^[a-z0-9]+$/u;
+  if (latin.test(left) !== latin.test(right)) {
+    const [roman, han] = latin.test(left) ? [left, right] : [right, left];
+    if (/^\p{Script=Han}+$/u.test(han) && (pinyin(han, { toneType: 'none', type: 'array' }) as string[]).join('').replace(/ü/gu, 'v') === roman) return 'same';
+  }
+  return bigramDice(left, right) >= WRITTEN_ALIKE ? 'alike' : 'different';
 }
 
 export type SchoolLevel = 'middle' | 'primary' | 'kindergarten' | 'town_center';
@@ -161,6 +188,24 @@ const IN_THE_PLACE = new Set([...'河湖山水海江城家校园林心空田村�
 function readsAsLanguage(short: string): boolean {
   const [first, level] = [...short];
   return NOT_A_SHORT_NAME_START.has(first!) || (level === '中' && IN_THE_PLACE.has(first!));
+}
+
+/**
+ * What residents call a town's central school (中心校) by its town and level: 北山乡中心校 is 北山小学, 北山乡小学 and
+ * 北山镇小学 to the parents of its pupils. Derived for each town with exactly one central school; the directory gives a
+ * name to a unit only when no unit already has it (src/units/unit-directory.ts), so a real 北山小学 in units.json keeps
+ * its own.
+ */
+export function townSchoolNames(units: ReadonlyArray<{ id: string; type: string; town: string }>): Array<{ alias: string; unitId: string }> {
+  const byTown = new Map<string, string[]>();
+  for (const unit of units) if (unit.type === 'town_school') byTown.set(unit.town, [...(byTown.get(unit.town) ?? []), unit.id]);
+  const names: Array<{ alias: string; unitId: string }> = [];
+  for (const [town, ids] of byTown) {
+    const root = townRoot(town);
+    if (ids.length !== 1 || Array.from(root).length < 2) continue;
+    for (const alias of new Set([`${root}小学`, `${town}小学`])) names.push({ alias, unitId: ids[0]! });
+  }
+  return names;
 }
 
 /**

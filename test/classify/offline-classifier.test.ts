@@ -424,6 +424,15 @@ describe('extractUnit', () => {
     ['The gym at No. 1 Middle School is always locked.', 'No. 1 Middle School'],
     ['Sunshine Kindergarten raised its fees again.', 'Sunshine Kindergarten'],
     ['Why does the county stadium charge for the track?', 'county stadium'],
+    // Private institutions named without a school type.
+    ['启航教育退费的事有进展吗', '启航教育'],
+    ['城关镇步行街那个启航教育跑路了', '启航教育'],
+    ['博睿英语退课太难了 销售当初说随时可以退', '博睿英语'],
+    ['小博士托管班的午饭是老板在过道里做的', '小博士托管班'],
+    ['满分作文工作室其实就在居民楼里', '满分作文工作室'],
+    ['乐动跆拳道馆老板跑了', '乐动跆拳道'],
+    ['Qihang Education still hasn\'t refunded us after 3 months.', 'Qihang Education'],
+    ['Borui English wants to keep half my prepaid fees.', 'Borui English'],
   ])('finds the unit in %s', (text, unit) => {
     expect(extractUnit(text)).toBe(unit);
   });
@@ -436,6 +445,16 @@ describe('extractUnit', () => {
     ['英语培训机构不退钱'],
     ['My son goes to the local school.'],
     ['高一中途转学需要什么手续'],
+    // 教育 and 英语 also end kinds of teaching, subjects and the bureau's own name.
+    ['学校有没有开展过防性侵教育'],
+    ['班主任说这是集体教育'],
+    ['去政务中心教育窗口办证明'],
+    ['孩子在家里接受教育'],
+    ['网课补英语 晚上能上到几点'],
+    ['初一英语老师说不买练习册就不讲评'],
+    ['暑期托管班在哪报名'],
+    ['区教育局的热线打不通'],
+    ['The District Education Bureau never answers.'],
   ])('names no unit in %s', (text) => {
     expect(extractUnit(text)).toBeNull();
   });

@@ -30,7 +30,7 @@ const BOUNDARIES = [
   '现在', '今年', '去年', '明年', '今天', '昨天', '上午', '中午', '下午', '晚上', '早上', '领导', '老师', '家长', '学生', '同学',
   '表扬', '感谢', '谢谢', '建议', '希望', '就读', '读书', '上学', '还有', '以及', '属于', '点赞', '时候', '期间', '假期',
   '暑假', '寒假', '周末', '学期', '放学', '开学', '报名', '需要', '必须', '一下', '没有', '取消', '规定', '统一', '补办',
-  '问题', '为什么', '为啥', '怎么', '什么', '下雨天', '阶段', '义务教育', '时间',
+  '问题', '为什么', '为啥', '对口', '怎么', '什么', '下雨天', '阶段', '义务教育', '时间',
   '近期', '最近', '开设', '清查', '那家', '这家', '一家', '哪家', '某家', '某个', '某所',
   '我', '你', '他', '她', '在', '的', '是', '去', '到', '从', '了', '读', '念', '和', '与', '跟', '及', '或', '对', '向',
   '给', '把', '被', '让', '说', '该', '本', '就', '都', '也', '还', '又', '那', '这', '所', '个', '位', '进', '考', '报',
@@ -54,6 +54,19 @@ const GENERIC_INSIDE = /公办|民办|私立|公立|本地|外地|当地|附近|
 // Venues a district has one of, named by their bare type.
 const BARE_NAMES = new Set(['附中', '附小', '实验中学', '实验小学', '实验学校', '全民健身中心', '体育中心', '青少年活动中心', '少年宫']);
 
+/**
+ * Names of private institutions that carry no school type: 启航教育, 博睿英语, 小博士托管班, 乐动跆拳道, 满分作文工作室.
+ * Their suffixes also end common phrases (安全教育, 初一英语, 学英语), so the name in front must be two to four
+ * characters, no grade or subject, and not a kind of education (CONCEPT_BEFORE_INSTITUTION).
+ */
+const ZH_INSTITUTION_SUFFIXES = ['托管中心', '托管班', '工作室', '跆拳道', '教育', '英语'];
+const ZH_INSTITUTION = new RegExp(`\\p{Script=Han}{2,4}?(?:${ZH_INSTITUTION_SUFFIXES.join('|')})`, 'gu');
+/** What 教育 and 英语 end when they name a kind of teaching, not a company: 安全教育, 义务教育, 少儿英语. */
+const CONCEPT_BEFORE_INSTITUTION =
+  /(?:安全|溺水|法治|法制|素质|家庭|义务|学前|心理|思想|德育|劳动|国防|健康|禁毒|环保|爱国|传统|职业|特殊|高等|基础|继续|成人|终身|学校|网络|校外|校内|体育|艺术|音乐|美术|科普|生命|感恩|廉洁|红色|诚信|消防|交通|防疫|卫生|青春期|礼仪|文明|双减|性|少儿|幼儿|儿童|大学|商务|口语|课外|课内|在线|线上|线下|早期|普及|专业|民族|公民|优质|均衡|全面|国际|教育|英语|数学|语文|性侵|批评|集体|接受|门子|暑期|暑假|寒假|课后|晚托|午托|全托|日托|补)$|^(?:初|高)[一二三]|年级|班$|[一二三四五六七八九十][中小幼]$|[中小]学$/u;
+/** 教育 that is the bureau or a field, not a company's name: 区教育局, 教育部门, 教育系统, 教育和体育局. */
+const NOT_AN_INSTITUTION_AFTER = /^(?:局|部|厅|科|处|窗|系统|和体育|体育局|行政|主管|工作者|事业|资源|质量|公平|均衡|改革|理念|方式|方法|水平|经费|政策|法|机会|问题|老师|课)/u;
+
 const ZH_UNIT = new RegExp(`[\\p{Script=Han}0-9]{0,12}?(?:${ZH_SUFFIX})`, 'gu');
 // "一中", "三小", "二幼", "城关一小": a numeral and a one-character school type, but not "一小时" or "一中午".
 const ZH_NUMBERED = new RegExp(`[\\p{Script=Han}]{0,4}?第?${HAN_NUMERAL}{1,3}(?:中|小|幼|职高|职中)(?![午间途旬时部块段会点半口碗盒包把步撮等层型文心学考年级班些份样生])`, 'gu');
@@ -69,6 +82,11 @@ const MAX_NAME_WORDS = 10;
 const EN_NAME_WORD = "(?:No(?:\\.\\s?)?\\d+|[A-Z][A-Za-z'-]*)";
 const EN_UNIT = new RegExp(
   `\\b(${EN_NAME_WORD}(?:\\s+(?:${EN_NAME_WORD}|\\d+)){0,${MAX_NAME_WORDS - 1}})\\s+${EN_SUFFIX}\\b`,
+  'g',
+);
+/** A private institution named in English: "Qihang Education", "Borui English", "Ledong Taekwondo" (not the Education Bureau). */
+const EN_INSTITUTION = new RegExp(
+  `\\b(${EN_NAME_WORD}(?:\\s+${EN_NAME_WORD}){0,3})\\s+(?:Education|English|Taekwondo|Tutoring|Academy)\\b(?!\\s+(?:Bureau|Department|Office|Committee|Authority|Sports|and)\\b)`,
   'g',
 );
 const EN_DISTRICT_VENUE = /\b(?:the\s+)?((?:district|county|city|town)\s+(?:stadium|gym|gymnasium|sports (?:centre|center)|swimming pool|library))\b/gi;
@@ -112,6 +130,14 @@ function zhCandidates(text: string): Candidate[] {
     if (start > 0 && '初高年'.includes(text[start - 1]!)) continue;
     found.push({ name, start, office: false });
   }
+  for (const match of text.matchAll(ZH_INSTITUTION)) {
+    const suffix = ZH_INSTITUTION_SUFFIXES.find((x) => match[0].endsWith(x))!;
+    const name = trimPrefix(match[0], suffix.length);
+    const prefix = name.slice(0, name.length - suffix.length);
+    if (Array.from(prefix).length < 2 || GENERIC_PREFIXES.has(prefix) || GENERIC_INSIDE.test(prefix) || CONCEPT_BEFORE_INSTITUTION.test(prefix)) continue;
+    if (NOT_AN_INSTITUTION_AFTER.test(text.slice(match.index + match[0].length, match.index + match[0].length + 4))) continue;
+    found.push({ name, start: match.index + match[0].length - name.length, office: false });
+  }
   for (const match of text.matchAll(ZH_SHORT)) found.push({ name: match[0], start: match.index, office: false });
   for (const match of text.matchAll(ZH_OFFICE)) {
     const office = OFFICES.find((o) => match[0].endsWith(o))!;
@@ -128,6 +154,12 @@ function enCandidates(text: string): Candidate[] {
     const name = match[0].slice(lead.length);
     // A bare suffix ("School") or a sentence-initial capital ("The School") names nothing.
     if (!/\s/.test(name)) continue;
+    found.push({ name, start: match.index + lead.length, office: false });
+  }
+  for (const match of text.matchAll(EN_INSTITUTION)) {
+    const lead = EN_LEADING_WORDS.exec(match[0])?.[0] ?? '';
+    const name = match[0].slice(lead.length);
+    if (!/\s/.test(name) || /^(?:District|County|City|Town|Municipal|Provincial)\s/.test(name)) continue;
     found.push({ name, start: match.index + lead.length, office: false });
   }
   for (const match of text.matchAll(EN_DISTRICT_VENUE)) {
