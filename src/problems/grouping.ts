@@ -6,7 +6,7 @@ import { isOpen, reopenedStatus } from './problem.ts';
 import type { ProblemStore } from './problem-store.ts';
 import { escalateToUrgent } from './escalation.ts';
 import type { VectorStore } from './vector-store.ts';
-import { bigramDice } from '../units/unit-name.ts';
+import { writtenNamesRelation } from '../units/unit-name.ts';
 import { summaryTitles, type LedgerTitles } from './ledger-title.ts';
 import { sameMatter, similarityNeeded, type MatterEvidence, type SubtopicRelation, type UnitRelation } from './same-matter.ts';
 import { featureSimilarity, POSSIBLY_SAME_THRESHOLD, textFeatures, type TextFeatures } from './similarity.ts';
@@ -109,8 +109,6 @@ export const SCORED_LIMIT = 16;
 const BY_MEANING = 8;
 /** A candidate is compared through its title and this many of its latest reports. */
 const SAMPLES = 5;
-/** Two written names at least this alike (bigram Dice of their keys) may be one place spelled twice. */
-const WRITTEN_ALIKE = 0.3;
 /** Candidates the shortlist adds beyond its k for being closest in meaning. */
 const MEANING_EXTRA = 3;
 
@@ -164,14 +162,12 @@ export function createGrouping(
   function unitRelation(a: { unitId: string | null; unitWritten: string | null }, b: { unitId: string | null; unitWritten: string | null }): UnitRelation {
     if (a.unitId && b.unitId) return a.unitId === b.unitId ? 'same' : 'different';
     // A report at a known unit, a problem placed nowhere (中考体育 for the whole district, a marathon's sign-up).
-    if (a.unitId && !b.unitId && !b.unitWritten) return 'unplaced';
+    // A directory unit and a place it does not know (东城中学, 启航教育) are most likely two places: likewise.
+    if ((a.unitId && !b.unitId) || (!a.unitId && a.unitWritten && b.unitId)) return 'unplaced';
     if (a.unitId || b.unitId || !a.unitWritten || !b.unitWritten) return 'unknown';
-    const left = writtenKey(a.unitWritten);
-    const right = writtenKey(b.unitWritten);
-    if (left === '' || right === '') return 'unknown';
-    // Names the directory does not know are read loosely (启航教育 = 启航培训班); two that share nothing (启航, 星火英语) are two places.
-    if (left === right || left.includes(right) || right.includes(left)) return 'same';
-    return bigramDice(left, right) >= WRITTEN_ALIKE ? 'unknown' : 'different';
+    // Names the directory does not know are read loosely (启航教育 = 启航培训班 = Qihang Education); two that share nothing (启航, 星火英语) are two places.
+    const relation = writtenNamesRelation(writtenKey(a.unitWritten), writtenKey(b.unitWritten));
+    return relation === 'alike' ? 'unknown' : relation;
   }
 
   /** A problem is about every subtopic its latest reports were given: its first report's guess alone is noisy. */
@@ -231,6 +227,8 @@ export function createGrouping(
         subtopic: report.subtopic ?? null,
         resolvedSince,
         limit: vectors ? CANDIDATE_LIMIT - BY_MEANING : CANDIDATE_LIMIT,
+        // A place the directory does not know (启航教育): its problems whatever their category, as a unit's are.
+        ...(!report.unitId && report.unitWritten && { sameWritten: (written: string) => unitRelation(report, { unitId: null, unitWritten: written }) === 'same' }),
       });
       if (vectors) {
         // What the words and the structure missed, the meaning may find: another unit's spelling, a paraphrase.
@@ -282,6 +280,7 @@ export function createGrouping(
           subtopic: problem.subtopic,
           resolvedSince: Number.MAX_SAFE_INTEGER, // open ones only
           limit: CANDIDATE_LIMIT + 1,
+          ...(!problem.unitId && problem.unitWritten && { sameWritten: (written: string) => unitRelation(problem, { unitId: null, unitWritten: written }) === 'same' }),
         })
         .filter((other) => other.id !== problem.id && isOpen(other.status));
       if (others.length === 0) return [];

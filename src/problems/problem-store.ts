@@ -93,10 +93,17 @@ export interface NearbyQuery {
   resolvedSince: number;
   /** At most this many problems in all. */
   limit: number;
+  /**
+   * For a report at a place the directory does not know: which written names are that place (src/units/unit-name.ts
+   * writtenNamesRelation). The live problems written so come first, whatever their category.
+   */
+  sameWritten?: (unitWritten: string) => boolean;
 }
 
 /** How many each retrieval path may bring, before the overall limit: the unit's own problems count most. */
-export const NEARBY_LIMITS = { unit: 24, subtopic: 12, categoryNoUnit: 12, category: 12 } as const;
+export const NEARBY_LIMITS = { unit: 24, written: 12, subtopic: 12, categoryNoUnit: 12, category: 12 } as const;
+/** Problems at written places read, newest first, to find those at the report's place (compared in code, not SQL). */
+const WRITTEN_WINDOW = 200;
 
 export interface ProblemChange {
   status?: ProblemStatus;
@@ -196,6 +203,9 @@ export function createProblemStore(db: Db): ProblemStore {
   const nearbyByUnit = db.prepare(`SELECT * FROM problems WHERE unit_id = @key AND ${LIVE} ORDER BY last_report_at DESC LIMIT @limit`);
   const nearbyBySubtopic = db.prepare(`SELECT * FROM problems WHERE subtopic = @key AND ${LIVE} ORDER BY last_report_at DESC LIMIT @limit`);
   const nearbyNoUnit = db.prepare(`SELECT * FROM problems WHERE category = @key AND unit_id IS NULL AND ${LIVE} ORDER BY last_report_at DESC LIMIT @limit`);
+  const nearbyWritten = db.prepare(
+    `SELECT * FROM problems WHERE unit_id IS NULL AND unit_written IS NOT NULL AND ${LIVE} ORDER BY last_report_at DESC LIMIT @limit`,
+  );
   const nearbyByCategory = db.prepare(`SELECT * FROM problems WHERE category = @key AND ${LIVE} ORDER BY id DESC LIMIT @limit`);
   const liveById = db.prepare(
     `SELECT p.* FROM json_each(@ids) AS j JOIN problems p ON p.id = j.value
@@ -285,12 +295,16 @@ export function createProblemStore(db: Db): ProblemStore {
           : candidatesNoUnit.all(category, resolvedSince, limit);
       return (rows as ProblemRow[]).map(toProblem);
     },
-    nearby({ category, unitId, subtopic, resolvedSince, limit }) {
+    nearby({ category, unitId, subtopic, resolvedSince, limit, sameWritten }) {
       const found = new Map<number, ProblemRow>();
       const take = (statement: Statement<unknown[]>, key: string, max: number): void => {
         for (const row of statement.all({ key, since: resolvedSince, limit: max }) as ProblemRow[]) if (!found.has(row.id)) found.set(row.id, row);
       };
       if (unitId) take(nearbyByUnit, unitId, NEARBY_LIMITS.unit);
+      else if (sameWritten) {
+        const rows = (nearbyWritten.all({ since: resolvedSince, limit: WRITTEN_WINDOW }) as ProblemRow[]).filter((row) => sameWritten(row.unit_written!));
+        for (const row of rows.slice(0, NEARBY_LIMITS.written)) found.set(row.id, row);
+      }
       if (subtopic) take(nearbyBySubtopic, subtopic, NEARBY_LIMITS.subtopic);
       take(nearbyNoUnit, category, NEARBY_LIMITS.categoryNoUnit);
       if (!unitId) take(nearbyByCategory, category, NEARBY_LIMITS.category);

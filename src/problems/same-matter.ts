@@ -17,7 +17,8 @@
  * | different | any      | any                             | never                  |
  *
  * "unplaced": the report names a directory unit and the problem names no unit at all (not even a written name): a
- * district-wide matter, or a school's that was never placed; only nearly the same words join them.
+ * district-wide matter, or a school's that was never placed; or one side is at a directory unit and the other at a place
+ * the directory does not know (东城中学 and 启航教育: most likely two places). Only nearly the same words join them.
  * "unknown" unit: one side names no directory unit and their written names do not agree (a report that says
  * only "游泳池的救生员" may be about the pool's problem). "unknown" subtopic: one side has none. Two matters
  * can share a unit and a subtopic (厕所没纸 vs 厕所门坏了), so even the strongest structure still needs some

@@ -6,7 +6,7 @@ import type { ProblemStore } from '../../src/problems/problem-store.ts';
 import { sameMatter, similarityNeeded } from '../../src/problems/same-matter.ts';
 import type { UnitRegistry } from '../../src/units/unit-registry.ts';
 import { sampleGrouping } from '../support/grouping-kit.ts';
-import { writtenUnitKey } from '../../src/units/unit-name.ts';
+import { writtenNamesRelation, writtenUnitKey } from '../../src/units/unit-name.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
 import { privateText, resident } from '../support/updates.ts';
 
@@ -83,6 +83,24 @@ describe('grouping decides on unit, subtopic and wording', () => {
     expect(other).not.toBe(first);
   });
 
+  it('a place the directory does not know is one place in any category and either script (启航教育, 启航英语, Qihang Education)', async () => {
+    expect(writtenNamesRelation(writtenUnitKey('启航英语'), writtenUnitKey('Qihang Education'))).toBe('same');
+    expect(writtenNamesRelation(writtenUnitKey('智慧树托管中心'), writtenUnitKey('Zhihuishu English'))).toBe('same');
+    expect(writtenNamesRelation(writtenUnitKey('星火教育'), writtenUnitKey('Qihang Education'))).toBe('different');
+    expect(writtenNamesRelation(writtenUnitKey('乐动跆拳道'), writtenUnitKey('西城乐动跆拳道', ['西城街道']))).toBe('same');
+    const closed = await t.report({ text: '启航教育突然关门了 我们卡里还有40节课 老板电话打不通', category: 'off_campus_training', subtopic: 'off_campus_training.closure', unitWritten: '启航教育' });
+    // Filed under fees by the classifier, and more than 12 newer problems of its category since: still found by its place.
+    for (let i = 0; i < 14; i++) {
+      await t.report({ text: `第${i}家机构的问题 ${'甲乙丙丁戊己庚辛壬癸子丑寅卯'[i]}`, category: 'fees', subtopic: 'fees.refund' }, T0 + (i + 1) * 1000);
+    }
+    const fees = await t.report({ text: '启航关门跑路了 老板电话打不通 课时费怎么退', category: 'fees', subtopic: 'fees.refund', unitWritten: '启航英语' }, T0 + DAY);
+    const english = await t.report({ text: 'Qihang Education closed overnight, the owner does not answer the phone', category: 'off_campus_training', unitWritten: 'Qihang Education' }, T0 + DAY);
+    const other = await t.report({ text: '星火教育突然关门了 老板电话打不通', category: 'off_campus_training', subtopic: 'off_campus_training.closure', unitWritten: '星火教育' }, T0 + DAY);
+    expect(fees).toBe(closed);
+    expect(english).toBe(closed);
+    expect(other).not.toBe(closed);
+  });
+
   it('retrieves at most 40 candidates however many problems a unit has, through indexes', async () => {
     for (let i = 0; i < 60; i++) {
       await t.report({ text: `一中第${i}号问题：${'甲乙丙丁戊己庚辛壬癸'[i % 10]}${i}`, category: i % 2 ? 'food' : 'facilities', unitId: 'yz', unitWritten: '一中' }, T0 + i * 1000);
@@ -93,6 +111,7 @@ describe('grouping decides on unit, subtopic and wording', () => {
       `SELECT * FROM problems WHERE unit_id = 'yz' AND merged_into IS NULL AND (status IN ('new', 'assigned', 'in_progress') OR (status = 'resolved' AND resolved_at >= 0)) ORDER BY last_report_at DESC LIMIT 24`,
       `SELECT * FROM problems WHERE subtopic = 'food.price' AND merged_into IS NULL AND (status IN ('new', 'assigned', 'in_progress') OR (status = 'resolved' AND resolved_at >= 0)) ORDER BY last_report_at DESC LIMIT 12`,
       `SELECT * FROM problems WHERE category = 'food' AND unit_id IS NULL AND merged_into IS NULL AND (status IN ('new', 'assigned', 'in_progress') OR (status = 'resolved' AND resolved_at >= 0)) ORDER BY last_report_at DESC LIMIT 12`,
+      `SELECT * FROM problems WHERE unit_id IS NULL AND unit_written IS NOT NULL AND merged_into IS NULL AND (status IN ('new', 'assigned', 'in_progress') OR (status = 'resolved' AND resolved_at >= 0)) ORDER BY last_report_at DESC LIMIT 200`,
     ].map((sql) => (t.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail).join(' | '));
     for (const plan of plans) {
       expect(plan).toMatch(/USING (?:COVERING )?INDEX/);

@@ -20,10 +20,10 @@ function setUp() {
   const { grouping } = sampleGrouping(db, T0);
   const intake = createIntake(db, { now: () => T0 });
   let n = 0;
-  const report = async (text: string, where: { unitId: string | null; category: string; subtopic: string }, at: number): Promise<number> => {
+  const report = async (text: string, where: { unitId: string | null; unitWritten?: string; category: string; subtopic: string }, at: number): Promise<number> => {
     n++;
     const { reportId } = intake.receive({ chatId: 3000 + n, messageId: 1, userId: 3000 + n, language: 'zh', text });
-    const r: ReportForGrouping = { id: reportId, text, residentId: null, urgent: false, unitId: where.unitId, unitWritten: null, summary: text.slice(0, 30), category: where.category, subtopic: where.subtopic };
+    const r: ReportForGrouping = { id: reportId, text, residentId: null, urgent: false, unitId: where.unitId, unitWritten: where.unitWritten ?? null, summary: text.slice(0, 30), category: where.category, subtopic: where.subtopic };
     const chosen = await similarityDecider.decide(r, grouping.shortlist(r, at));
     return db.transaction(() => grouping.attach(r, chosen, at).problemId)();
   };
@@ -61,6 +61,31 @@ describe('a report at a school and a problem placed nowhere', () => {
     expect(sameMatter({ ...evidence, text: UNIT_ONLY_ON_REPORT - 0.01 }).joins).toBe(false);
     expect(sameMatter({ ...evidence, text: UNIT_ONLY_ON_REPORT }).joins).toBe(true);
     expect(sameMatter({ ...evidence, sameCategory: false, text: 0.99 }).joins).toBe(false);
+  });
+});
+
+describe('a school in the directory and a place it does not know', () => {
+  let t: ReturnType<typeof setUp>;
+  beforeEach(() => {
+    t = setUp();
+  });
+  afterEach(() => t.db.close());
+
+  // Blind stream n: 东城中学's boarding fee that it will not refund joined 启航教育's refund problem on 不退 and 费.
+  const refund = (unitId: string | null, unitWritten?: string) => ({ unitId, ...(unitWritten && { unitWritten }), category: 'fees', subtopic: 'fees.refund' });
+
+  it('are two places on shared words, either way round', async () => {
+    const tutoring = await t.report('启航教育拖着不退钱 剩下的课时费一分不退', refund(null, '启航教育'), T0);
+    const school = await t.report('东城中学孩子改走读了 住宿费一学期八百 一分不退', refund('dczx', '东城中学'), T0 + DAY);
+    expect(school).not.toBe(tutoring);
+    const again = await t.report('星火教育剩下的课时费一分不退 改不了', refund(null, '星火教育'), T0 + 2 * DAY);
+    expect(again).not.toBe(school);
+  });
+
+  it('are one only on nearly the same words (a company the classifier placed at a school it named)', async () => {
+    const tutoring = await t.report('启航教育突然关门 老板跑路 课时费退不了', refund(null, '启航教育'), T0);
+    const same = await t.report('启航教育突然关门 老板跑路 课时费退不了 就在实验小学对面', refund('sx', '启航教育'), T0 + DAY);
+    expect(same).toBe(tutoring);
   });
 });
 
