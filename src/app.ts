@@ -73,7 +73,7 @@ import { createTranscriptionJob, type TranscriptionJob } from './pipeline/transc
 import { createTelegramFiles } from './media/telegram-files.ts';
 import { createOpenAiTranscriber, type Transcriber } from './classify/transcriber.ts';
 import { createOpenAiDescriber, type Describer } from './classify/describer.ts';
-import { createGrouping, type GroupingDecider } from './problems/grouping.ts';
+import { createGrouping, type Grouping, type GroupingDecider } from './problems/grouping.ts';
 import { createLlmDecider } from './classify/llm-decider.ts';
 import { createOpenAiEmbedder } from './classify/embedder.ts';
 import { createVectorStore } from './problems/vector-store.ts';
@@ -165,6 +165,8 @@ export interface AppParts {
   redelivery: Redelivery;
   /** The resident's answers to knowledge-base answers and suggestions; the runner sweeps held questions that timed out. */
   knowledgeFeedback: KnowledgeFeedback;
+  /** Which problem a report joins, and the "may be the same matter" suggestions /problem offers staff (grouping evaluation reads both). */
+  grouping: Grouping;
   /** The database's instance lock once the runner took it; the sender sends only while it is held. */
   lease: { lock?: InstanceLock };
 }
@@ -673,6 +675,7 @@ export function createApp(options: AppOptions): App {
     transcription,
     redelivery,
     knowledgeFeedback,
+    grouping,
     lease,
   };
   const runner = createAppRunner(parts, { ...(options.onFatal && { onFatal: options.onFatal }) });

@@ -6,13 +6,13 @@ import pino from 'pino';
 import { z } from 'zod';
 import { createApp, type App } from '../app.ts';
 import { ConfigError, parseConfig, type Config } from '../config.ts';
-import { createOracleDecider, scoreGrouping, type GroupingError } from '../problems/grouping-metrics.ts';
+import { createOracleDecider, scoreGrouping, scoreSuggestions, type GroupingError, type SuggestionScore } from '../problems/grouping-metrics.ts';
 import { installOfflineTelegram, privateTextUpdate, SAMPLE_BOT_INFO } from '../sample/offline-telegram.ts';
 import { DAY, MINUTE } from '../domain/time.ts';
 import { similarityDecider, type Candidate, type GroupingDecider } from '../problems/grouping.ts';
 
 /**
- * npm run eval:grouping -- FILE.jsonl [--offline] [--oracle] [--json] [--worst N] [--explain]
+ * npm run eval:grouping -- FILE.jsonl [--offline] [--oracle] [--json] [--worst N] [--explain] [--suggestions]
  * Feeds labelled reports, in order, through the real app (bot, intake, classifier as configured, grouping,
  * attach) on a scratch database, one resident each, the clock moved to each line's day; then scores the
  * problems they landed in against the `problem` labels. --oracle replaces the grouping decision with one that
@@ -25,6 +25,10 @@ import { similarityDecider, type Candidate, type GroupingDecider } from '../prob
  * landed in, the unit and subtopic it was given and, when it joined an existing problem, the evidence and score that
  * decided it (src/problems/same-matter.ts), and the candidates it was offered with theirs: what a tuning session
  * reads to see why two matters were merged or one was split.
+ *
+ * --suggestions: after the stream, what /problem offers staff as "may be the same matter" (grouping.possiblySame, up to
+ * 3 per problem) for every problem: how many of the duplicates the grouping left are offered with a merge button, and
+ * how many offers are two matters.
  */
 const Line = z.object({
   text: z.string().min(1),
@@ -41,7 +45,7 @@ const GAP = 2 * MINUTE;
 /** Residents are ids far from anything real; each line is its own resident. */
 const FIRST_RESIDENT = 7_000_000_000;
 
-const USAGE = 'usage: npm run eval:grouping -- FILE.jsonl [--offline] [--oracle] [--json] [--worst N] [--explain]\n';
+const USAGE = 'usage: npm run eval:grouping -- FILE.jsonl [--offline] [--oracle] [--json] [--worst N] [--explain] [--suggestions]\n';
 
 function fail(message: string): never {
   process.stderr.write(`eval:grouping: ${message}\n`);
@@ -86,6 +90,8 @@ interface Outcome {
   /** Problem id per line (`unstored:N` if the bot stored no report). */
   predicted: string[];
   by: { llm: number; offline: number };
+  /** [problem, offered problem] pairs of "may be the same matter" (--suggestions). */
+  offers: Array<[string, string]>;
 }
 
 /**
@@ -102,7 +108,7 @@ const explainingDecider: GroupingDecider = {
   },
 };
 
-async function feed(lines: Line[], config: Config, oracle: boolean, explain = false): Promise<Outcome> {
+async function feed(lines: Line[], config: Config, oracle: boolean, explain = false, suggestions = false): Promise<Outcome> {
   let clock = START;
   const lineOfReport = new Map<number, number>();
   const matterOfReport = (reportId: number) => {
@@ -168,7 +174,14 @@ async function feed(lines: Line[], config: Config, oracle: boolean, explain = fa
         process.stderr.write(`${JSON.stringify({ line: line + 1, report: reportId, truth: lines[line]!.problem, predicted: predicted[line], ...(given.get(reportId) as object), joined, offered: decision?.offered ?? [] })}\n`);
       }
     }
-    return { predicted, by };
+    const offers: Array<[string, string]> = [];
+    if (suggestions) {
+      for (const id of new Set(predicted)) {
+        const problem = id.startsWith('#') ? app.problems.get(Number(id.slice(1))) : undefined;
+        if (problem) for (const { problem: other } of app.grouping.possiblySame(problem)) offers.push([id, `#${other.id}`]);
+      }
+    }
+    return { predicted, by, offers };
   } finally {
     await app.runner.stop();
   }
@@ -207,17 +220,19 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'minyi-eval-grouping-'));
   let outcome: Outcome;
   try {
-    outcome = await feed(lines, configFor(dir, offline), oracle, offline && args.includes('--explain'));
+    outcome = await feed(lines, configFor(dir, offline), oracle, offline && args.includes('--explain'), args.includes('--suggestions'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const score = scoreGrouping(lines.map((line, i) => ({ truth: line.problem, predicted: outcome.predicted[i]! })));
+  const grouped = lines.map((line, i) => ({ truth: line.problem, predicted: outcome.predicted[i]! }));
+  const score = scoreGrouping(grouped);
+  const offered: SuggestionScore | undefined = args.includes('--suggestions') ? scoreSuggestions(grouped, outcome.offers) : undefined;
   const { splits, merges, ...figures } = score;
   const setting = { classifier: offline ? 'offline' : 'as configured', decider: oracle ? 'oracle' : offline ? 'similarity' : 'llm, else similarity', unit: 'appended to the text' };
 
   if (json) {
     const brief = (e: GroupingError) => ({ id: e.id, parts: e.parts, lines: e.members.map((i) => i + 1) });
-    process.stdout.write(`${JSON.stringify({ ...figures, classified_by: outcome.by, setting, worst_splits: splits.slice(0, worst).map(brief), worst_merges: merges.slice(0, worst).map(brief) })}\n`);
+    process.stdout.write(`${JSON.stringify({ ...figures, ...(offered && { suggestions: offered }), classified_by: outcome.by, setting, worst_splits: splits.slice(0, worst).map(brief), worst_merges: merges.slice(0, worst).map(brief) })}\n`);
     return;
   }
   const out = [
@@ -227,6 +242,11 @@ async function main(): Promise<void> {
     `pairwise  precision ${pct(figures.pair_precision)}  recall ${pct(figures.pair_recall)}  F1 ${pct(figures.pair_f1)}`,
     `B-cubed   precision ${pct(figures.bcubed_precision)}  recall ${pct(figures.bcubed_recall)}  F1 ${pct(figures.bcubed_f1)}`,
     `decider: ${setting.decider}; a line's unit is ${setting.unit}`,
+    ...(offered
+      ? [
+          `may be the same matter: ${offered.offered_duplicates} of ${offered.duplicate_pairs} duplicate pairs offered to staff (${pct(offered.duplicate_pairs === 0 ? 1 : offered.offered_duplicates / offered.duplicate_pairs)}); ${offered.wrong_offers} of ${offered.offered_pairs} offers are two matters`,
+        ]
+      : []),
     '',
     `worst splits (one matter, several problems): ${splits.length}`,
     ...describe(splits, worst, lines, 'problems', (i) => outcome.predicted[i]!),

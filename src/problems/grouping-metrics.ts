@@ -105,6 +105,46 @@ export function scoreGrouping(reports: readonly GroupedReport[]): GroupingScore 
   };
 }
 
+/** How well "may be the same matter" (/problem's merge buttons) offers staff the duplicates the grouping left. */
+export interface SuggestionScore {
+  /** Pairs of problems whose reports are mostly one matter: what staff would merge. */
+  duplicate_pairs: number;
+  /** Of those, the pairs offered from either side. */
+  offered_duplicates: number;
+  /** Every pair offered, and those whose problems are mostly two matters (noise staff must read past). */
+  offered_pairs: number;
+  wrong_offers: number;
+}
+
+/**
+ * `offers`: [problem, offered problem] as /problem lists them. A problem's matter is the one most of its reports are
+ * about (the first such, on a tie); two problems of one matter are a duplicate pair.
+ */
+export function scoreSuggestions(reports: readonly GroupedReport[], offers: ReadonlyArray<readonly [string, string]>): SuggestionScore {
+  const counts = new Map<string, Map<string, number>>();
+  for (const { truth, predicted } of reports) {
+    const byTruth = counts.get(predicted) ?? new Map<string, number>();
+    byTruth.set(truth, (byTruth.get(truth) ?? 0) + 1);
+    counts.set(predicted, byTruth);
+  }
+  const matterOf = new Map<string, string>();
+  for (const [problem, byTruth] of counts) {
+    let best: [string, number] | null = null;
+    for (const entry of byTruth) if (best === null || entry[1] > best[1]) best = entry;
+    matterOf.set(problem, best![0]);
+  }
+  const problemsOfMatter = groupIndexes([...matterOf.values()]);
+  const duplicates = [...problemsOfMatter.values()].reduce((sum, members) => sum + pairs(members.length), 0);
+  const key = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
+  const offered = new Set(offers.filter(([a, b]) => a !== b && matterOf.has(a) && matterOf.has(b)).map(([a, b]) => key(a, b)));
+  let right = 0;
+  for (const pair of offered) {
+    const [a, b] = pair.split('\u0000') as [string, string];
+    if (matterOf.get(a) === matterOf.get(b)) right++;
+  }
+  return { duplicate_pairs: duplicates, offered_duplicates: right, offered_pairs: offered.size, wrong_offers: offered.size - right };
+}
+
 /** What the oracle may know: the true matter of a report, and the reports a problem holds now. */
 export interface GroundTruth {
   matterOfReport(reportId: number): string | undefined;

@@ -1,10 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { createOracleDecider, scoreGrouping } from '../../src/problems/grouping-metrics.ts';
+import { createOracleDecider, scoreGrouping, scoreSuggestions } from '../../src/problems/grouping-metrics.ts';
 import type { Candidate, ReportForGrouping } from '../../src/problems/grouping.ts';
 import type { Problem } from '../../src/problems/problem.ts';
 
 const grouped = (truth: string, predicted: string) =>
   truth.split('').map((t, i) => ({ truth: t, predicted: predicted[i]! }));
+
+describe('scoring the "may be the same matter" suggestions', () => {
+  it('counts duplicate pairs by each problem\'s main matter, and offers from either side once', () => {
+    // Matter a split over problems 1 and 2, b over 3 and 4 (3 mostly b), c alone in 5.
+    const reports = grouped('aaabbbc', '1123345');
+    const offers = [
+      ['1', '2'],
+      ['2', '1'], // the same pair from the other side
+      ['4', '3'],
+      ['3', '5'], // two matters
+      ['5', '5'], // itself: ignored
+      ['5', '9'], // a problem the stream never reached: ignored
+    ] as const;
+    expect(scoreSuggestions(reports, offers)).toEqual({ duplicate_pairs: 2, offered_duplicates: 2, offered_pairs: 3, wrong_offers: 1 });
+    expect(scoreSuggestions(reports, [])).toEqual({ duplicate_pairs: 2, offered_duplicates: 0, offered_pairs: 0, wrong_offers: 0 });
+  });
+});
 
 describe('scoring a grouping against the true matters', () => {
   it('counts pairs and B-cubed as worked out by hand', () => {
