@@ -9,7 +9,7 @@ import type { VectorStore } from './vector-store.ts';
 import { writtenNamesRelation } from '../units/unit-name.ts';
 import { summaryTitles, type LedgerTitles } from './ledger-title.ts';
 import { sameMatter, similarityNeeded, type MatterEvidence, type SubtopicRelation, type UnitRelation } from './same-matter.ts';
-import { featureSimilarity, POSSIBLY_SAME_THRESHOLD, textFeatures, type TextFeatures } from './similarity.ts';
+import { featureSimilarity, textFeatures, type TextFeatures } from './similarity.ts';
 import { defaultFacets, facetRelation, type FacetVocabulary } from './facets.ts';
 
 /** A classified report on its way into the problem list. */
@@ -112,8 +112,15 @@ const SAMPLES = 5;
 /** Candidates the shortlist adds beyond its k for being closest in meaning. */
 const MEANING_EXTRA = 3;
 
-/** possiblySame offers a problem the rule would not join when its similarity reaches this share of what was needed. */
-const POSSIBLY_SAME_SHARE = 0.5;
+/**
+ * possiblySame offers a problem the rule would not join when the words are at least POSSIBLY_SAME_MIN_TEXT alike and the
+ * similarity reaches POSSIBLY_SAME_SHARE of what the rule needs (up to 3, best first). A person decides, so these are
+ * set for the duplicates offered: chosen on the development and spent streams (grouping-dev, h2-dev, d–o; `npm run
+ * eval:grouping -- FILE --offline --suggestions`), 0.15 and 0.5 offered 21.5% of the 758 duplicate pairs the grouping
+ * left, with 29% of offers right; 0.05 and 0.3 offer 39.7%, with 28% right (docs/GROUPING.md).
+ */
+const POSSIBLY_SAME_MIN_TEXT = 0.05;
+const POSSIBLY_SAME_SHARE = 0.3;
 
 /** Names that say where, not what: left out of the similarity so every report about one school does not look alike. */
 export type UnitNames = (unitId: string | null, written: string | null) => readonly string[];
@@ -294,7 +301,7 @@ export function createGrouping(
           return weigh(mine, other, samples.get(other.id)!, now, false);
         })
         // A person decides: the rule's bar is lowered, never its "different unit" veto.
-        .filter((c) => c.evidence.unit !== 'different' && c.evidence.text >= POSSIBLY_SAME_THRESHOLD && c.score >= POSSIBLY_SAME_SHARE)
+        .filter((c) => c.evidence.unit !== 'different' && c.evidence.text >= POSSIBLY_SAME_MIN_TEXT && c.score >= POSSIBLY_SAME_SHARE)
         .sort(byRank)
         .slice(0, k);
     },

@@ -18,13 +18,6 @@ import { latinNamePattern } from '../units/unit-name.ts';
  */
 export const SAME_PROBLEM_THRESHOLD = 0.34;
 
-/**
- * At or above this, an open problem of the same category and unit is shown to staff as possibly the same one, with a
- * merge button (`/problem N`). A person decides, so recall counts more than precision here: on the labelled pairs
- * this keeps every same-problem pair (precision 86%); on the blind batch, worded by other hands, about half
- * (precision 64%), where the merge threshold catches 15%.
- */
-export const POSSIBLY_SAME_THRESHOLD = 0.15;
 
 /** One matter, as residents name it in either language. Latin entries match whole words, plural or not. */
 interface Concept {
