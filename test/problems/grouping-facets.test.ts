@@ -146,6 +146,37 @@ describe('grouping at one unit and one subtopic', () => {
     expect(withFacets.paperAgain).toBe(withFacets.paper);
   });
 
+  it('keeps apart the matters residents told apart on the spent streams n–p, by the words they used (柜子 / 水凉, 晒 / 护栏, 晚到 / 师傅开车猛)', async () => {
+    // The facet words as they were before these were added (the spent streams' wrong joins), and as they are now.
+    const file = JSON.parse(readFileSync(new URL('../../prompts/facets.json', import.meta.url), 'utf8')) as { facets: Record<string, Record<string, { zh: string[]; en: string[] }>> };
+    const before = createFacetVocabulary({
+      ...file.facets,
+      'sports.venue_maintenance': { ...file.facets['sports.venue_maintenance'], water_temperature: { zh: ['水温', '水太凉', '水凉', '水冷', '加热'], en: ['water temperature'] }, lockers_changing: { zh: ['储物柜', '更衣室', '淋浴', '热水'], en: ['locker'] } },
+      'facilities.dormitory': { ...file.facets['facilities.dormitory'], laundry: { zh: ['晾衣', '晾', '洗衣'], en: ['laundry'] } },
+      'transport.bus_service': { ...file.facets['transport.bus_service'], timing: { zh: ['发车', '太早', '晚点', '迟到'], en: ['late'] }, driver: { zh: ['司机', '开得太快', '超速'], en: ['driver'] } },
+    });
+    const pairs: Array<[string, string, string, string]> = [
+      ['sports', 'sports.venue_maintenance', '一中游泳馆的水今天特别凉，孩子下去不到十分钟嘴唇都紫了', '一中游泳馆的柜子一半锁不上，孩子手机被人拿走了'],
+      ['facilities', 'facilities.dormitory', '一中宿舍阳台封死了 被子晒不了 孩子身上起了疹子', '一中宿舍上铺没有护栏 孩子半夜摔下来了'],
+      ['transport', 'transport.bus_service', '一中校车这周天天晚到 孩子早读回回被记迟到', '一中校车那个师傅开车太猛了 过弯都不减速'],
+    ];
+    const scenario = async (facets: FacetVocabulary) => {
+      const joined: boolean[] = [];
+      for (const [category, subtopic, first, second] of pairs) {
+        const t = setUp(facets);
+        db = t.db;
+        const a = await t.report(first, category, subtopic, T0);
+        const b = await t.report(second, category, subtopic, T0 + DAY);
+        joined.push(a === b);
+        t.db.close();
+        db = undefined;
+      }
+      return joined;
+    };
+    expect(await scenario(before)).toEqual([true, true, true]);
+    expect(await scenario(loadFacets())).toEqual([false, false, false]);
+  });
+
   it('joins 饭里有头发 and 菜里吃出虫子, one defect told in other words', async () => {
     const scenario = async (facets?: FacetVocabulary) => {
       const t = setUp(facets);
