@@ -433,6 +433,7 @@ describe('extractUnit', () => {
     ['乐动跆拳道馆老板跑了', '乐动跆拳道'],
     ['Qihang Education still hasn\'t refunded us after 3 months.', 'Qihang Education'],
     ['Borui English wants to keep half my prepaid fees.', 'Borui English'],
+    ['Qihang tutoring center shut overnight, owner unreachable.', 'Qihang tutoring center'],
   ])('finds the unit in %s', (text, unit) => {
     expect(extractUnit(text)).toBe(unit);
   });
@@ -455,6 +456,8 @@ describe('extractUnit', () => {
     ['暑期托管班在哪报名'],
     ['区教育局的热线打不通'],
     ['The District Education Bureau never answers.'],
+    ['The tutoring centre we paid closed down suddenly.'],
+    ['I prepaid 12,000 yuan to an English tutoring centre and it closed.'],
   ])('names no unit in %s', (text) => {
     expect(extractUnit(text)).toBeNull();
   });

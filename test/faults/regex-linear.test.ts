@@ -90,6 +90,8 @@ const NAMED: ReadonlyArray<readonly [string, string, string]> = [
   ['"No. " and "No.1 "', 'No. No.1 ', 'x'],
   ['"Number 1 " before no school', 'Number 1 ', 'Schoo'],
   ['capitalised words that never reach a suffix', 'Aa Bb ', 'Schoo'],
+  ['an institution\'s kind without its end ("Aa tutoring cent")', 'Aa tutoring ', 'cent'],
+  ['Han words before 教育 and 英语, over and over', '启航安全教育英语', '托管'],
   ['"第一" and numerals without a school type', '第一', '中午'],
   ['a run of Han numerals', '一二三', '中'],
   ['digits and spaces', '1 ', '-'],

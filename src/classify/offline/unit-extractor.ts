@@ -86,7 +86,7 @@ const EN_UNIT = new RegExp(
 );
 /** A private institution named in English: "Qihang Education", "Borui English", "Ledong Taekwondo" (not the Education Bureau). */
 const EN_INSTITUTION = new RegExp(
-  `\\b(${EN_NAME_WORD}(?:\\s+${EN_NAME_WORD}){0,3})\\s+(?:Education|English|Taekwondo|Tutoring|Academy)\\b(?!\\s+(?:Bureau|Department|Office|Committee|Authority|Sports|and)\\b)`,
+  `\\b(${EN_NAME_WORD}(?:\\s+${EN_NAME_WORD}){0,3})\\s+(?:Education|English|Taekwondo|Academy|[Tt]utoring(?:\\s+[Cc]ent(?:re|er))?)\\b(?!\\s+(?:Bureau|Department|Office|Committee|Authority|Sports|and)\\b)`,
   'g',
 );
 const EN_DISTRICT_VENUE = /\b(?:the\s+)?((?:district|county|city|town)\s+(?:stadium|gym|gymnasium|sports (?:centre|center)|swimming pool|library))\b/gi;
@@ -158,9 +158,10 @@ function enCandidates(text: string): Candidate[] {
   }
   for (const match of text.matchAll(EN_INSTITUTION)) {
     const lead = EN_LEADING_WORDS.exec(match[0])?.[0] ?? '';
-    const name = match[0].slice(lead.length);
-    if (!/\s/.test(name) || /^(?:District|County|City|Town|Municipal|Provincial)\s/.test(name)) continue;
-    found.push({ name, start: match.index + lead.length, office: false });
+    // The institution's own name, before its kind: none in "The tutoring centre", a kind of place in "District Education".
+    const own = match[1]!.slice(lead.length).trim();
+    if (own === '' || /^(?:District|County|City|Town|Municipal|Provincial|English|This|That|These|Those|Their|His|Her|Its)\b/.test(own)) continue;
+    found.push({ name: match[0].slice(lead.length), start: match.index + lead.length, office: false });
   }
   for (const match of text.matchAll(EN_DISTRICT_VENUE)) {
     found.push({ name: match[1]!, start: match.index + match[0].length - match[1]!.length, office: false });
