@@ -427,6 +427,7 @@ describe('extractUnit', () => {
     // Private institutions named without a school type.
     ['启航教育退费的事有进展吗', '启航教育'],
     ['城关镇步行街那个启航教育跑路了', '启航教育'],
+    ['城关镇启航教育跑路了', '启航教育'],
     ['博睿英语退课太难了 销售当初说随时可以退', '博睿英语'],
     ['小博士托管班的午饭是老板在过道里做的', '小博士托管班'],
     ['满分作文工作室其实就在居民楼里', '满分作文工作室'],
@@ -434,6 +435,7 @@ describe('extractUnit', () => {
     ['Qihang Education still hasn\'t refunded us after 3 months.', 'Qihang Education'],
     ['Borui English wants to keep half my prepaid fees.', 'Borui English'],
     ['Qihang tutoring center shut overnight, owner unreachable.', 'Qihang tutoring center'],
+    ['Hexi Middle School English teacher gives paid lessons at home.', 'Hexi Middle School'],
   ])('finds the unit in %s', (text, unit) => {
     expect(extractUnit(text)).toBe(unit);
   });

@@ -132,7 +132,10 @@ function zhCandidates(text: string): Candidate[] {
   }
   for (const match of text.matchAll(ZH_INSTITUTION)) {
     const suffix = ZH_INSTITUTION_SUFFIXES.find((x) => match[0].endsWith(x))!;
-    const name = trimPrefix(match[0], suffix.length);
+    let name = trimPrefix(match[0], suffix.length);
+    // 城关镇启航教育 matches from 关镇: the place in front is not part of the name (at most four characters are read).
+    const place = /^\p{Script=Han}*(?:镇|乡|街道|区|县|市|路|街|村)/u.exec(name.slice(0, name.length - suffix.length))?.[0] ?? '';
+    if (place && Array.from(name.slice(place.length, name.length - suffix.length)).length >= 2) name = name.slice(place.length);
     const prefix = name.slice(0, name.length - suffix.length);
     if (Array.from(prefix).length < 2 || GENERIC_PREFIXES.has(prefix) || GENERIC_INSIDE.test(prefix) || CONCEPT_BEFORE_INSTITUTION.test(prefix)) continue;
     if (NOT_AN_INSTITUTION_AFTER.test(text.slice(match.index + match[0].length, match.index + match[0].length + 4))) continue;
@@ -161,6 +164,8 @@ function enCandidates(text: string): Candidate[] {
     // The institution's own name, before its kind: none in "The tutoring centre", a kind of place in "District Education".
     const own = match[1]!.slice(lead.length).trim();
     if (own === '' || /^(?:District|County|City|Town|Municipal|Provincial|English|This|That|These|Those|Their|His|Her|Its)\b/.test(own)) continue;
+    // "Hexi Middle School English teacher": a school's subject, not an institution.
+    if (/\b(?:School|Kindergarten|Primary|Middle|High|Academy|Centre|Center)$/.test(own)) continue;
     found.push({ name: match[0].slice(lead.length), start: match.index + lead.length, office: false });
   }
   for (const match of text.matchAll(EN_DISTRICT_VENUE)) {
