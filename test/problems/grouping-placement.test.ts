@@ -30,13 +30,14 @@ function setUp() {
   return { db, report };
 }
 
-describe('a report at a school and a problem placed nowhere', () => {
-  let t: ReturnType<typeof setUp>;
-  beforeEach(() => {
-    t = setUp();
-  });
-  afterEach(() => t.db.close());
+// Every test on its own database.
+let t: ReturnType<typeof setUp>;
+beforeEach(() => {
+  t = setUp();
+});
+afterEach(() => t.db.close());
 
+describe('a report at a school and a problem placed nowhere', () => {
   const pe = (unitId: string | null) => ({ unitId, category: 'sports', subtopic: 'sports.pe_lessons' });
 
   it('stay apart on a shared subtopic and a shared facet (体测 / 中考体育)', async () => {
@@ -65,11 +66,6 @@ describe('a report at a school and a problem placed nowhere', () => {
 });
 
 describe('a school in the directory and a place it does not know', () => {
-  let t: ReturnType<typeof setUp>;
-  beforeEach(() => {
-    t = setUp();
-  });
-  afterEach(() => t.db.close());
 
   // Blind stream n: 东城中学's boarding fee that it will not refund joined 启航教育's refund problem on 不退 and 费.
   const refund = (unitId: string | null, unitWritten?: string) => ({ unitId, ...(unitWritten && { unitWritten }), category: 'fees', subtopic: 'fees.refund' });
@@ -90,12 +86,6 @@ describe('a school in the directory and a place it does not know', () => {
 });
 
 describe('one school bus, two matters', () => {
-  let t: ReturnType<typeof setUp>;
-  beforeEach(() => {
-    t = setUp();
-  });
-  afterEach(() => t.db.close());
-
   const bus = { unitId: 'hxzxx', category: 'transport', subtopic: 'transport.bus_service' };
 
   it('keeps a door that will not shut apart from a cancelled stop, and joins a rewording of the stop', async () => {
@@ -111,12 +101,6 @@ describe('one school bus, two matters', () => {
 });
 
 describe('one kindergarten\'s fees: a rise without a hearing is one matter however it is told', () => {
-  let t: ReturnType<typeof setUp>;
-  beforeEach(() => {
-    t = setUp();
-  });
-  afterEach(() => t.db.close());
-
   const fees = { unitId: 'yy', category: 'fees', subtopic: 'fees.kindergarten' };
 
   it('joins 涨到 / 没有听证 with 涨价了, and keeps paid interest classes apart', async () => {
