@@ -205,6 +205,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const oracle = args.includes('--oracle');
+  const suggestions = args.includes('--suggestions');
   const worstAt = args.indexOf('--worst');
   const worst = worstAt >= 0 ? Number(args[worstAt + 1]) : 5;
   if (!Number.isInteger(worst) || worst < 0) fail('--worst: expected a whole number');
@@ -220,13 +221,13 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'minyi-eval-grouping-'));
   let outcome: Outcome;
   try {
-    outcome = await feed(lines, configFor(dir, offline), oracle, offline && args.includes('--explain'), args.includes('--suggestions'));
+    outcome = await feed(lines, configFor(dir, offline), oracle, offline && args.includes('--explain'), suggestions);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const grouped = lines.map((line, i) => ({ truth: line.problem, predicted: outcome.predicted[i]! }));
   const score = scoreGrouping(grouped);
-  const offered: SuggestionScore | undefined = args.includes('--suggestions') ? scoreSuggestions(grouped, outcome.offers) : undefined;
+  const offered: SuggestionScore | undefined = suggestions ? scoreSuggestions(grouped, outcome.offers) : undefined;
   const { splits, merges, ...figures } = score;
   const setting = { classifier: offline ? 'offline' : 'as configured', decider: oracle ? 'oracle' : offline ? 'similarity' : 'llm, else similarity', unit: 'appended to the text' };
 

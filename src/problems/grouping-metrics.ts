@@ -135,13 +135,12 @@ export function scoreSuggestions(reports: readonly GroupedReport[], offers: Read
   }
   const problemsOfMatter = groupIndexes([...matterOf.values()]);
   const duplicates = [...problemsOfMatter.values()].reduce((sum, members) => sum + pairs(members.length), 0);
-  const key = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
-  const offered = new Set(offers.filter(([a, b]) => a !== b && matterOf.has(a) && matterOf.has(b)).map(([a, b]) => key(a, b)));
-  let right = 0;
-  for (const pair of offered) {
-    const [a, b] = pair.split('\u0000') as [string, string];
-    if (matterOf.get(a) === matterOf.get(b)) right++;
+  // Each pair once, whichever side offered it: is it one matter?
+  const offered = new Map<string, boolean>();
+  for (const [a, b] of offers) {
+    if (a !== b && matterOf.has(a) && matterOf.has(b)) offered.set(a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`, matterOf.get(a) === matterOf.get(b));
   }
+  const right = [...offered.values()].filter(Boolean).length;
   return { duplicate_pairs: duplicates, offered_duplicates: right, offered_pairs: offered.size, wrong_offers: offered.size - right };
 }
 

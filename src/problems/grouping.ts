@@ -3,7 +3,7 @@ import type { ProblemKind } from '../domain/classification.ts';
 import type { DeadlineRule } from '../domain/deadlines.ts';
 import type { Problem } from './problem.ts';
 import { isOpen, reopenedStatus } from './problem.ts';
-import type { ProblemStore } from './problem-store.ts';
+import type { NearbyQuery, ProblemStore } from './problem-store.ts';
 import { escalateToUrgent } from './escalation.ts';
 import type { VectorStore } from './vector-store.ts';
 import { writtenNamesRelation } from '../units/unit-name.ts';
@@ -122,6 +122,22 @@ const MEANING_EXTRA = 3;
 const POSSIBLY_SAME_MIN_TEXT = 0.05;
 const POSSIBLY_SAME_SHARE = 0.3;
 
+/** Results kept per process, at most this many each: oldest dropped first (a Map iterates in insertion order). */
+const MEMO_SIZE = 20_000;
+
+/** `compute`, remembered for the last MEMO_SIZE keys: it is pure and called again with the same arguments on every report. */
+function remembered<A extends unknown[], T>(keyOf: (...args: A) => string, compute: (...args: A) => T): (...args: A) => T {
+  const memo = new Map<string, T>();
+  return (...args) => {
+    const key = keyOf(...args);
+    if (memo.has(key)) return memo.get(key)!;
+    const value = compute(...args);
+    if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value!);
+    memo.set(key, value);
+    return value;
+  };
+}
+
 /** Names that say where, not what: left out of the similarity so every report about one school does not look alike. */
 export type UnitNames = (unitId: string | null, written: string | null) => readonly string[];
 
@@ -134,20 +150,8 @@ export function createGrouping(
   titles: LedgerTitles = summaryTitles,
   options: GroupingOptions = {},
 ): Grouping {
-  // A problem's sample texts are compared with every new report at its unit: their features are worth
-  // keeping. Bounded, oldest entries dropped first (a Map iterates in insertion order).
-  const memo = new Map<string, TextFeatures>();
-  const MEMO_SIZE = 20_000;
-  function featuresOf(text: string, ignore: readonly string[]): TextFeatures {
-    const key = `${ignore.join('\u0001')}\u0000${text}`;
-    let features = memo.get(key);
-    if (!features) {
-      features = textFeatures(text, ignore);
-      if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value!);
-      memo.set(key, features);
-    }
-    return features;
-  }
+  // A problem's sample texts are compared with every new report at its unit: their features are worth keeping.
+  const featuresOf = remembered((text: string, ignore: readonly string[]) => `${ignore.join('\u0001')}\u0000${text}`, textFeatures);
 
   const facets = options.facets ?? defaultFacets();
   /** The facets all these texts name together, within the subtopics in play. */
@@ -164,7 +168,8 @@ export function createGrouping(
     return problem.status === 'resolved' && problem.resolvedAt !== null && problem.resolvedAt >= now - rules.recurringWithinMs;
   }
 
-  const writtenKey = options.writtenKey ?? (() => '');
+  // A written name's key is read for every problem at a written place a report is compared with.
+  const writtenKey = remembered((written: string) => written, options.writtenKey ?? (() => ''));
 
   function unitRelation(a: { unitId: string | null; unitWritten: string | null }, b: { unitId: string | null; unitWritten: string | null }): UnitRelation {
     if (a.unitId && b.unitId) return a.unitId === b.unitId ? 'same' : 'different';
@@ -176,6 +181,10 @@ export function createGrouping(
     const relation = writtenNamesRelation(writtenKey(a.unitWritten), writtenKey(b.unitWritten));
     return relation === 'alike' ? 'unknown' : relation;
   }
+
+  /** For a report or problem at a place the directory does not know (启航教育): its problems whatever their category, as a unit's are. */
+  const atItsWrittenPlace = (x: { unitId: string | null; unitWritten: string | null }): Pick<NearbyQuery, 'sameWritten'> =>
+    !x.unitId && x.unitWritten ? { sameWritten: (written) => unitRelation(x, { unitId: null, unitWritten: written }) === 'same' } : {};
 
   /** A problem is about every subtopic its latest reports were given: its first report's guess alone is noisy. */
   const subtopicRelation = (mine: string | null | undefined, theirs: ReadonlySet<string>): SubtopicRelation =>
@@ -234,8 +243,7 @@ export function createGrouping(
         subtopic: report.subtopic ?? null,
         resolvedSince,
         limit: vectors ? CANDIDATE_LIMIT - BY_MEANING : CANDIDATE_LIMIT,
-        // A place the directory does not know (启航教育): its problems whatever their category, as a unit's are.
-        ...(!report.unitId && report.unitWritten && { sameWritten: (written: string) => unitRelation(report, { unitId: null, unitWritten: written }) === 'same' }),
+        ...atItsWrittenPlace(report),
       });
       if (vectors) {
         // What the words and the structure missed, the meaning may find: another unit's spelling, a paraphrase.
@@ -287,7 +295,7 @@ export function createGrouping(
           subtopic: problem.subtopic,
           resolvedSince: Number.MAX_SAFE_INTEGER, // open ones only
           limit: CANDIDATE_LIMIT + 1,
-          ...(!problem.unitId && problem.unitWritten && { sameWritten: (written: string) => unitRelation(problem, { unitId: null, unitWritten: written }) === 'same' }),
+          ...atItsWrittenPlace(problem),
         })
         .filter((other) => other.id !== problem.id && isOpen(other.status));
       if (others.length === 0) return [];

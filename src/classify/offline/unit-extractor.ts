@@ -64,6 +64,8 @@ const ZH_INSTITUTION = new RegExp(`\\p{Script=Han}{2,4}?(?:${ZH_INSTITUTION_SUFF
 /** What 教育 and 英语 end when they name a kind of teaching, not a company: 安全教育, 义务教育, 少儿英语. */
 const CONCEPT_BEFORE_INSTITUTION =
   /(?:安全|溺水|法治|法制|素质|家庭|义务|学前|心理|思想|德育|劳动|国防|健康|禁毒|环保|爱国|传统|职业|特殊|高等|基础|继续|成人|终身|学校|网络|校外|校内|体育|艺术|音乐|美术|科普|生命|感恩|廉洁|红色|诚信|消防|交通|防疫|卫生|青春期|礼仪|文明|双减|性|少儿|幼儿|儿童|大学|商务|口语|课外|课内|在线|线上|线下|早期|普及|专业|民族|公民|优质|均衡|全面|国际|教育|英语|数学|语文|性侵|批评|集体|接受|门子|暑期|暑假|寒假|课后|晚托|午托|全托|日托|补)$|^(?:初|高)[一二三]|年级|班$|[一二三四五六七八九十][中小幼]$|[中小]学$/u;
+/** A town, street or village in front of an institution's name (城关镇, 建设路). */
+const PLACE_IN_FRONT = /^\p{Script=Han}*(?:镇|乡|街道|区|县|市|路|街|村)/u;
 /** 教育 that is the bureau or a field, not a company's name: 区教育局, 教育部门, 教育系统, 教育和体育局. */
 const NOT_AN_INSTITUTION_AFTER = /^(?:局|部|厅|科|处|窗|系统|和体育|体育局|行政|主管|工作者|事业|资源|质量|公平|均衡|改革|理念|方式|方法|水平|经费|政策|法|机会|问题|老师|课)/u;
 
@@ -132,11 +134,12 @@ function zhCandidates(text: string): Candidate[] {
   }
   for (const match of text.matchAll(ZH_INSTITUTION)) {
     const suffix = ZH_INSTITUTION_SUFFIXES.find((x) => match[0].endsWith(x))!;
-    let name = trimPrefix(match[0], suffix.length);
+    const trimmed = trimPrefix(match[0], suffix.length);
+    let prefix = trimmed.slice(0, trimmed.length - suffix.length);
     // 城关镇启航教育 matches from 关镇: the place in front is not part of the name (at most four characters are read).
-    const place = /^\p{Script=Han}*(?:镇|乡|街道|区|县|市|路|街|村)/u.exec(name.slice(0, name.length - suffix.length))?.[0] ?? '';
-    if (place && Array.from(name.slice(place.length, name.length - suffix.length)).length >= 2) name = name.slice(place.length);
-    const prefix = name.slice(0, name.length - suffix.length);
+    const place = PLACE_IN_FRONT.exec(prefix)?.[0] ?? '';
+    if (place && Array.from(prefix.slice(place.length)).length >= 2) prefix = prefix.slice(place.length);
+    const name = prefix + suffix;
     if (Array.from(prefix).length < 2 || GENERIC_PREFIXES.has(prefix) || GENERIC_INSIDE.test(prefix) || CONCEPT_BEFORE_INSTITUTION.test(prefix)) continue;
     if (NOT_AN_INSTITUTION_AFTER.test(text.slice(match.index + match[0].length, match.index + match[0].length + 4))) continue;
     found.push({ name, start: match.index + match[0].length - name.length, office: false });
